@@ -1,0 +1,109 @@
+"""The detector contract: every detector is one class, registered by name, that maps a Media to a result dict.
+
+Result dict (what `Detector.predict` returns; JSON-serialisable, no numpy types):
+    detector       str    registered name, e.g. "audio_speech"
+    model_version  str|None  version from models/manifest.json (None for rule-based detectors)
+    applicable     bool   False when the detector could not judge this media (no face, no speech, too short)
+    reason         str|None  human-readable reason when not applicable
+    score          float|None  calibrated probability that the media is manipulated / synthetic
+    verdict        "likely_fake" | "uncertain" | "likely_real" | "not_applicable"
+    evidence       list[dict]  findings that are proof rather than a model score (provenance), may be empty
+    regions        dict   optional: "faces" [{box:[x,y,w,h], score}], "timeline" [{t, score, faces}],
+                          "segments" [{start, end, score}]
+    timings        dict   seconds per stage
+Score 1.0 means "manipulated"; labels are 1 = fake, 0 = real everywhere (training, manifest, server).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar
+
+from ..media.types import Media
+
+VERDICTS = ("likely_fake", "uncertain", "likely_real", "not_applicable")
+
+
+class Cancelled(Exception):
+    """Raised inside a detector when the check was cancelled by the user."""
+
+
+@dataclass
+class Context:
+    """What a running check gives a detector: progress reporting, cancellation and settings."""
+
+    report: Callable[[str, float], None] = lambda stage, fraction: None
+    is_cancelled: Callable[[], bool] = lambda: False
+    settings: dict = field(default_factory=dict)
+
+    def progress(self, stage: str, fraction: float) -> None:
+        """Report the current stage and this detector's progress in 0..1; raise Cancelled if cancelled."""
+        if self.is_cancelled():
+            raise Cancelled()
+        self.report(stage, max(0.0, min(1.0, float(fraction))))
+
+
+class Detector:
+    """Base class. Subclasses set `name`, `kinds`, `model_key` and implement `predict`."""
+
+    name: ClassVar[str] = ""
+    kinds: ClassVar[tuple[str, ...]] = ()
+    # Key in models/manifest.json whose model this detector needs, or None for rule-based detectors.
+    model_key: ClassVar[str | None] = None
+
+    def __init__(self, model: Any = None, entry: dict | None = None):
+        self.model = model          # loaded model object (e.g. a Keras model), or None
+        self.entry = entry or {}    # this model's manifest entry: version, input spec, thresholds, calibration
+
+    @property
+    def version(self) -> str | None:
+        return self.entry.get("version")
+
+    def warmup(self) -> None:
+        """Run one dummy inference so the first real check is not slow. Default: nothing."""
+
+    def predict(self, media: Media, ctx: Context) -> dict:
+        raise NotImplementedError
+
+    # Helpers that keep every detector's output in the same shape.
+    def result(self, score: float | None, verdict: str, *, reason: str | None = None,
+               evidence: list | None = None, regions: dict | None = None, timings: dict | None = None,
+               **extra: Any) -> dict:
+        assert verdict in VERDICTS, verdict
+        out = {
+            "detector": self.name,
+            "model_version": self.version,
+            "applicable": verdict != "not_applicable",
+            "reason": reason,
+            "score": None if score is None else round(float(score), 4),
+            "verdict": verdict,
+            "evidence": evidence or [],
+            "regions": regions or {},
+            "timings": timings or {},
+        }
+        out.update(extra)
+        return out
+
+    def not_applicable(self, reason: str, **kw: Any) -> dict:
+        return self.result(None, "not_applicable", reason=reason, **kw)
+
+
+_REGISTRY: dict[str, type[Detector]] = {}
+
+
+def register(cls: type[Detector]) -> type[Detector]:
+    """Class decorator: make a detector available by its name."""
+    if not cls.name or not cls.kinds:
+        raise ValueError(f"{cls.__name__} must set name and kinds")
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise ValueError(f"detector {cls.name!r} registered twice")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def unregister(name: str) -> None:
+    """Remove a detector (tests register their own and clean up)."""
+    _REGISTRY.pop(name, None)
+
+
+def registered() -> dict[str, type[Detector]]:
+    return dict(_REGISTRY)

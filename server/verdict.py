@@ -1,0 +1,52 @@
+"""Verdict logic as pure functions (no I/O, no models): bands from thresholds, and the combination of
+several detectors' results into the one verdict a user sees."""
+from __future__ import annotations
+
+NOT_APPLICABLE = "not_applicable"
+RANK = {"likely_real": 0, "uncertain": 1, "likely_fake": 2}
+
+
+def band(score: float, lower: float, upper: float) -> str:
+    """Calibrated score -> verdict band. At or above `upper`: likely_fake; at or below `lower`:
+    likely_real; in between: uncertain."""
+    if not 0.0 <= lower <= upper <= 1.0:
+        raise ValueError(f"bad thresholds lower={lower} upper={upper}")
+    if score >= upper:
+        return "likely_fake"
+    if score <= lower:
+        return "likely_real"
+    return "uncertain"
+
+
+def has_proof(result: dict) -> bool:
+    """True when a detector reports positive provenance evidence (e.g. a C2PA manifest or a generator's
+    metadata saying the media is AI-made). Absence of evidence is not evidence of realness."""
+    return any(e.get("indicates") == "ai_generated" for e in result.get("evidence", []))
+
+
+def combine(results: list[dict]) -> dict:
+    """Combine per-detector results into {verdict, score, reason, basis}.
+
+    - Positive provenance evidence wins: likely_fake, score = max(1 model score, 0.99), basis "provenance".
+    - Otherwise over the applicable model detectors: likely_fake if any says likely_fake; likely_real
+      only if every applicable one says likely_real; uncertain otherwise. The score is the highest
+      applicable calibrated score (the detector with the strongest signal explains the verdict).
+    - When no detector applies: not_applicable, with every detector's reason.
+    """
+    proof = [r for r in results if has_proof(r)]
+    scored = [r for r in results if r.get("applicable") and r.get("score") is not None]
+    if proof:
+        top = max([r["score"] for r in scored] + [0.99])
+        return {"verdict": "likely_fake", "score": round(top, 4), "reason": None, "basis": "provenance",
+                "deciding_detector": proof[0]["detector"]}
+    if not scored:
+        reasons = [f"{r['detector']}: {r['reason']}" for r in results if r.get("reason")]
+        return {"verdict": NOT_APPLICABLE, "score": None,
+                "reason": "; ".join(reasons) or "no detector applies to this media", "basis": None,
+                "deciding_detector": None}
+    worst = max(scored, key=lambda r: (RANK.get(r["verdict"], 1), r["score"]))
+    verdict = worst["verdict"]
+    if verdict not in RANK:
+        verdict = "uncertain"
+    return {"verdict": verdict, "score": round(max(r["score"] for r in scored), 4), "reason": None,
+            "basis": "models", "deciding_detector": worst["detector"]}
