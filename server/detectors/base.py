@@ -49,15 +49,20 @@ class Detector:
     kinds: ClassVar[tuple[str, ...]] = ()
     # Key in models/manifest.json whose model this detector needs, or None for rule-based detectors.
     model_key: ClassVar[str | None] = None
+    # Further manifest keys it needs loaded too (e.g. "yunet", the face finder used by the face model).
+    extra_models: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, model: Any = None, entry: dict | None = None):
+    def __init__(self, model: Any = None, entry: dict | None = None, extra: dict | None = None):
         self.model = model          # loaded model object (e.g. a Keras model), or None
         self.entry = entry or {}    # this model's manifest entry: version, input spec, thresholds, calibration
+        self.extra = extra or {}    # extra_models key -> loaded model (ONNX entries load as their file path)
 
     @property
     def version(self) -> str | None:
         return self.entry.get("version")
 
+    # Detectors run on a pool of worker threads: predict() must be thread-safe (guard stateful objects
+    # such as cv2.FaceDetectorYN with a lock or keep one per thread).
     def warmup(self) -> None:
         """Run one dummy inference so the first real check is not slow. Default: nothing."""
 
