@@ -25,14 +25,31 @@ def has_proof(result: dict) -> bool:
 
 
 def combine(results: list[dict]) -> dict:
-    """Combine per-detector results into {verdict, score, reason, basis}.
+    """Combine per-detector results into {verdict, score, reason, basis, applied, not_applied, evidence}.
 
     - Positive provenance evidence wins: likely_fake, score = max(1 model score, 0.99), basis "provenance".
     - Otherwise over the applicable model detectors: likely_fake if any says likely_fake; likely_real
       only if every applicable one says likely_real; uncertain otherwise. The score is the highest
       applicable calibrated score (the detector with the strongest signal explains the verdict).
     - When no detector applies: not_applicable, with every detector's reason.
+    `applied` lists each applicable detector's score and band, `not_applied` each other detector with its
+    reason (e.g. "no face found"), `evidence` the positive provenance findings shown to the user as such.
     """
+    return {**_decide(results), **explain(results)}
+
+
+def explain(results: list[dict]) -> dict:
+    """Which detectors applied (score, band), which did not and why, and the proof-grade evidence."""
+    applied = [{"detector": r["detector"], "score": r["score"], "verdict": r["verdict"]}
+               for r in results if r.get("applicable") and r.get("score") is not None]
+    not_applied = [{"detector": r["detector"], "reason": r.get("reason") or "not applicable"}
+                   for r in results if not (r.get("applicable") and r.get("score") is not None)]
+    evidence = [{**e, "detector": r["detector"]} for r in results for e in r.get("evidence", [])
+                if e.get("indicates") == "ai_generated"]
+    return {"applied": applied, "not_applied": not_applied, "evidence": evidence}
+
+
+def _decide(results: list[dict]) -> dict:
     proof = [r for r in results if has_proof(r)]
     scored = [r for r in results if r.get("applicable") and r.get("score") is not None]
     if proof:

@@ -23,6 +23,28 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+def _require_bytes(path: str | Path, what: str) -> None:
+    """Zero-byte and missing files get a clear message instead of a decoder's cryptic one."""
+    try:
+        size = Path(path).stat().st_size
+    except OSError as exc:
+        raise DecodeError(f"cannot read the {what} file: {exc.strerror or exc}") from exc
+    if size == 0:
+        raise DecodeError(f"the {what} file is empty (0 bytes)")
+
+
+def image_size(path: str | Path) -> tuple[int, int]:
+    """(width, height) from the header only, without decoding pixels. Raises DecodeError."""
+    from PIL import Image
+
+    _require_bytes(path, "image")
+    try:
+        with Image.open(path) as im:
+            return im.size
+    except Exception as exc:
+        raise DecodeError(f"not a decodable image: {exc}") from exc
+
+
 def load_image(path: str | Path, max_pixels: int = MAX_IMAGE_PIXELS) -> np.ndarray:
     """Decode an image file to an RGB uint8 array (H, W, 3), EXIF orientation applied.
 
@@ -30,6 +52,7 @@ def load_image(path: str | Path, max_pixels: int = MAX_IMAGE_PIXELS) -> np.ndarr
     """
     from PIL import Image, ImageOps
 
+    _require_bytes(path, "image")
     try:
         with Image.open(path) as im:
             w, h = im.size
@@ -55,6 +78,7 @@ def load_audio(path: str | Path, sr: int = AUDIO_RATE, max_seconds: float | None
     which also resamples. Raises DecodeError when there is no decodable audio.
     """
     path = Path(path)
+    _require_bytes(path, "audio")
     data = None
     try:
         import soundfile as sf
@@ -95,6 +119,7 @@ def probe_video(path: str | Path) -> dict:
     """Width, height, fps, frame count and duration of a video (OpenCV). Raises DecodeError if unreadable."""
     import cv2
 
+    _require_bytes(path, "video")
     cap = cv2.VideoCapture(str(path))
     try:
         if not cap.isOpened():
@@ -109,6 +134,27 @@ def probe_video(path: str | Path) -> dict:
         return {"width": w, "height": h, "fps": round(fps, 3), "frames": frames, "duration": round(duration, 3)}
     finally:
         cap.release()
+
+
+def extract_audio(path: str | Path, out_wav: str | Path, sr: int = AUDIO_RATE,
+                  max_seconds: float | None = None, timeout: float = 300) -> bool:
+    """Write a video's audio track as 16-bit mono WAV at `sr` Hz. False when the file has no audio stream
+    (so the audio detector can say "not applicable" instead of failing)."""
+    cmd = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-i", str(path), "-map", "0:a:0?", "-vn",
+           "-ac", "1", "-ar", str(sr), "-c:a", "pcm_s16le"]
+    if max_seconds is not None:
+        cmd += ["-t", f"{max_seconds:.3f}"]
+    cmd += ["-f", "wav", str(out_wav)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise DecodeError("audio extraction timed out") from exc
+    out = Path(out_wav)
+    # With "0:a:0?" a missing audio stream is not an error: ffmpeg writes nothing (or a header only).
+    if proc.returncode != 0 or not out.exists() or out.stat().st_size <= 44:
+        out.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def sample_frames(path: str | Path, every_seconds: float = 1.0, max_frames: int = 120,

@@ -1,0 +1,6 @@
+"""`python -m server ...` is the `fakescope` command."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

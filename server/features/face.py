@@ -1,0 +1,121 @@
+"""Face finding (YuNet), fixed-margin cropping and the final crop standardisation.
+
+One path from decoded pixels to the face model's input, imported by training AND serving:
+    faces = FaceFinder(onnx).find(rgb)            # boxes in original-image pixels
+    crop  = crop_face(rgb, face.box)              # square, fixed margin, CROP_SIZE px, not yet re-encoded
+    x     = standardize(crop)                     # resize to INPUT_SIZE + JPEG re-encode (both classes)
+    batch = to_model_input([x, ...])              # float32 in [0, 1]
+Training caches `crop_face` outputs and augments them before `standardize`; serving calls the same three
+functions, so real and fake, image and video frame, all go through identical resizing and re-encoding.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+MARGIN = 1.3          # crop side = MARGIN * longer box side, centred on the box
+CROP_SIZE = 128       # cached crop size (augmentations such as self-blending work at this size)
+INPUT_SIZE = 96       # model input size
+JPEG_QUALITY = 90     # the one re-encode every crop gets, so no class keeps its own compression history
+DETECT_MAX_SIDE = 640  # larger frames are downscaled for detection; boxes are scaled back
+MIN_SCORE = 0.6
+
+
+@dataclass
+class Face:
+    box: tuple[float, float, float, float]   # x, y, w, h in original-image pixels
+    landmarks: np.ndarray                    # (5, 2): right eye, left eye, nose, right/left mouth corner
+    score: float                             # YuNet confidence
+
+    def as_dict(self) -> dict:
+        return {"box": [round(float(v), 1) for v in self.box], "detector_score": round(float(self.score), 3)}
+
+
+class FaceFinder:
+    """Thread-safe wrapper around cv2.FaceDetectorYN (the OpenCV object is stateful: input size)."""
+
+    def __init__(self, onnx_path: str | Path, min_score: float = MIN_SCORE, min_face: int = 24):
+        if not Path(onnx_path).exists():
+            raise FileNotFoundError(f"YuNet model not found: {onnx_path}")
+        self._det = cv2.FaceDetectorYN.create(str(onnx_path), "", (320, 320), min_score, 0.3, 5000)
+        self._lock = threading.Lock()
+        self.min_face = min_face
+
+    def find(self, rgb: np.ndarray, max_faces: int = 8) -> list[Face]:
+        """Faces in an RGB uint8 image, best first. Small images are upscaled so tight crops still work."""
+        h, w = rgb.shape[:2]
+        scale = min(1.0, DETECT_MAX_SIDE / max(h, w))
+        if max(h, w) < 160:  # tight face crops (CIPLAB, avatars): YuNet needs some context and size
+            scale = 160 / max(h, w)
+        bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+        if scale != 1.0:
+            bgr = cv2.resize(bgr, (max(1, round(w * scale)), max(1, round(h * scale))),
+                             interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        with self._lock:
+            self._det.setInputSize((bgr.shape[1], bgr.shape[0]))
+            _, raw = self._det.detect(bgr)
+        faces = []
+        for f in (raw if raw is not None else []):
+            box = tuple(float(v) / scale for v in f[:4])
+            if max(box[2], box[3]) < self.min_face * min(1.0, scale):
+                continue
+            faces.append(Face(box, f[4:14].reshape(5, 2).astype(np.float32) / scale, float(f[14])))
+        faces.sort(key=lambda fc: -fc.score)
+        return faces[:max_faces]
+
+
+def crop_window(box, margin: float = MARGIN) -> tuple[int, int, int]:
+    """Square window (x0, y0, side) around a face box, enlarged by the fixed margin."""
+    x, y, w, h = box
+    side = max(2, int(round(max(w, h) * margin)))
+    cx, cy = x + w / 2.0, y + h / 2.0
+    return int(round(cx - side / 2.0)), int(round(cy - side / 2.0)), side
+
+
+def crop_face(rgb: np.ndarray, box, size: int = CROP_SIZE, margin: float = MARGIN,
+              landmarks: np.ndarray | None = None):
+    """Fixed-margin square crop resized to `size` px. Outside the image is filled by edge replication,
+    so faces at the border keep the same scale instead of being stretched.
+    With `landmarks`, also returns them in crop coordinates (for self-blended training images)."""
+    x0, y0, side = crop_window(box, margin)
+    h, w = rgb.shape[:2]
+    pad = max(0, -x0, -y0, x0 + side - w, y0 + side - h)
+    src = rgb
+    if pad:
+        src = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    patch = src[y0 + pad:y0 + pad + side, x0 + pad:x0 + pad + side]
+    interp = cv2.INTER_AREA if side > size else cv2.INTER_CUBIC
+    crop = cv2.resize(patch, (size, size), interpolation=interp)
+    if landmarks is None:
+        return crop
+    lm = (np.asarray(landmarks, np.float32) - [x0, y0]) * (size / side)
+    return crop, lm.astype(np.float32)
+
+
+def jpeg_roundtrip(rgb: np.ndarray, quality: int) -> np.ndarray:
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+
+
+def standardize(crop: np.ndarray) -> np.ndarray:
+    """The last step before the model for every crop: resize to INPUT_SIZE, one JPEG re-encode."""
+    if crop.shape[:2] != (INPUT_SIZE, INPUT_SIZE):
+        crop = cv2.resize(crop, (INPUT_SIZE, INPUT_SIZE), interpolation=cv2.INTER_AREA)
+    return jpeg_roundtrip(crop, JPEG_QUALITY)
+
+
+def to_model_input(crops) -> np.ndarray:
+    """Standardised uint8 crops -> float32 batch in [0, 1] (N, INPUT_SIZE, INPUT_SIZE, 3)."""
+    arr = np.stack([np.asarray(c) for c in crops]).astype(np.float32)
+    return arr / 255.0
+
+
+def face_batch(rgb: np.ndarray, faces: list[Face]) -> np.ndarray:
+    """Serving shortcut: the model batch for the given faces of one image."""
+    return to_model_input([standardize(crop_face(rgb, f.box)) for f in faces])

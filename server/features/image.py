@@ -1,0 +1,32 @@
+"""Whole-image preprocessing for the AI-generated-image model, shared by training and serving.
+
+The image is resized so its shorter side is RESIZE_SHORT px, centre-cropped to INPUT_SIZE and JPEG
+re-encoded once, so every source (whatever its size and compression history) reaches the model the same
+way. The up-sampling residual the model looks at is computed inside the model graph, not here.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .face import jpeg_roundtrip
+
+INPUT_SIZE = 128
+RESIZE_SHORT = 144
+JPEG_QUALITY = 90
+
+
+def standardize_image(rgb: np.ndarray) -> np.ndarray:
+    """RGB uint8 of any size -> INPUT_SIZE x INPUT_SIZE RGB uint8 (resize, centre crop, re-encode)."""
+    h, w = rgb.shape[:2]
+    if min(h, w) < 8:
+        raise ValueError(f"image too small ({w}x{h})")
+    s = RESIZE_SHORT / min(h, w)
+    nw, nh = max(INPUT_SIZE, round(w * s)), max(INPUT_SIZE, round(h * s))
+    out = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC)
+    y0, x0 = (nh - INPUT_SIZE) // 2, (nw - INPUT_SIZE) // 2
+    return jpeg_roundtrip(np.ascontiguousarray(out[y0:y0 + INPUT_SIZE, x0:x0 + INPUT_SIZE]), JPEG_QUALITY)
+
+
+def to_model_input(images) -> np.ndarray:
+    return np.stack([np.asarray(i) for i in images]).astype(np.float32) / 255.0

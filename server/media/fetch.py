@@ -1,0 +1,89 @@
+"""Direct downloads with requests: guarded addresses on every hop, manual capped redirects, connect/read
+timeouts plus a whole-download deadline, and a byte cap enforced while streaming to the check's temp dir."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urljoin
+
+import requests
+
+from ..errors import ApiError
+from .guard import check_url, guarded_session
+
+USER_AGENT = "FakeScope/0.1 (+local deepfake check)"
+CHUNK = 256 * 1024
+
+
+@dataclass
+class Download:
+    path: Path
+    url: str            # final URL after redirects
+    content_type: str   # as the server claimed it (informational only; sniffing decides)
+    size_bytes: int
+
+
+def too_large(cap: int) -> ApiError:
+    return ApiError("too_large", f"the media is larger than the {cap / 1e6:.0f} MB limit", limit_bytes=cap)
+
+
+def download(url: str, dest: Path, *, max_bytes: int, allow_private: bool, connect_timeout: float,
+             read_timeout: float, deadline_s: float, max_redirects: int = 5,
+             progress: Callable[[float], None] = lambda f: None) -> Download:
+    """Stream `url` into `dest`. `progress(fraction)` is called per chunk and may raise to abort
+    (cancellation); the partial file is left for the caller's temp-dir cleanup."""
+    session = guarded_session(allow_private)
+    started = time.monotonic()
+    try:
+        for _hop in range(max_redirects + 1):
+            check_url(url, allow_private)
+            try:
+                resp = session.get(url, stream=True, allow_redirects=False, timeout=(connect_timeout, read_timeout),
+                                   headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+            except requests.Timeout:
+                raise ApiError("timeout", f"the media server did not answer within {read_timeout:g} s") from None
+            except requests.RequestException as exc:
+                raise ApiError("download_failed", f"cannot download: {_short(exc)}", upstream_status=None) from None
+            with resp:
+                if resp.is_redirect:
+                    url = urljoin(url, resp.headers.get("location", ""))
+                    continue  # re-checked by check_url at the top of the loop
+                if resp.status_code != 200:
+                    raise ApiError("download_failed", f"the media server answered HTTP {resp.status_code}",
+                                   upstream_status=resp.status_code)
+                return _stream(resp, url, dest, max_bytes, started, deadline_s, read_timeout, progress)
+        raise ApiError("download_failed", f"more than {max_redirects} redirects", upstream_status=None)
+    finally:
+        session.close()
+
+
+def _stream(resp, url, dest, max_bytes, started, deadline_s, read_timeout, progress) -> Download:
+    declared = resp.headers.get("content-length")
+    total = int(declared) if declared and declared.isdigit() else 0
+    if total > max_bytes:
+        raise too_large(max_bytes)
+    size = 0
+    try:
+        with open(dest, "wb") as out:
+            for chunk in resp.iter_content(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:  # Content-Length can lie or be absent: count what arrives
+                    raise too_large(max_bytes)
+                if time.monotonic() - started > deadline_s:
+                    raise ApiError("timeout", f"the download took longer than {deadline_s:g} s")
+                out.write(chunk)
+                progress(size / total if total else 0.0)
+    except requests.exceptions.ConnectionError as exc:
+        if "timed out" in str(exc).lower():
+            raise ApiError("timeout", f"the media server stopped sending for {read_timeout:g} s") from None
+        raise ApiError("download_failed", f"the download broke off: {_short(exc)}", upstream_status=200) from None
+    except requests.RequestException as exc:
+        raise ApiError("download_failed", f"the download broke off: {_short(exc)}", upstream_status=200) from None
+    return Download(Path(dest), url, resp.headers.get("content-type", ""), size)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) < 200 else text[:200] + "..."

@@ -1,0 +1,51 @@
+"""Test-only detectors (never shipped): simple measurable signals so the server's jobs, progress, cancel
+and verdict paths run end to end without trained models. Imported by serve_for_tests.py."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from server.detectors import Detector, register
+from server.media.decode import load_audio, load_image
+from server.verdict import band
+
+SLOW_SECONDS = 8.0
+
+
+@register
+class MeanPixelProbe(Detector):
+    """Score = mean pixel value / 255. A pure red image is 'slow' (8 s of progress steps) so tests can
+    cancel it or fill the queue."""
+
+    name = "test_mean_pixel"
+    kinds = ("image",)
+
+    def predict(self, media, ctx):
+        img = load_image(media.path)
+        r, g, b = (float(img[..., c].mean()) for c in range(3))
+        if r > 250 and g < 5 and b < 5:
+            steps = int(SLOW_SECONDS / 0.05)
+            for i in range(steps):
+                ctx.progress("scoring image", i / steps)  # raises Cancelled once the user cancels
+                time.sleep(0.05)
+        score = float(img.mean()) / 255.0
+        return self.result(score, band(score, 0.3, 0.7), regions={"faces": []})
+
+
+@register
+class LoudnessProbe(Detector):
+    """Score = RMS loudness of the audio (or a video's extracted track); not applicable without audio."""
+
+    name = "test_loudness"
+    kinds = ("audio", "video")
+
+    def predict(self, media, ctx):
+        path = media.path if media.kind == "audio" else media.audio_path
+        if path is None:
+            return self.not_applicable("no audio track")
+        ctx.progress("scoring audio", 0.0)
+        x = load_audio(path)
+        score = float(min(1.0, np.sqrt(np.mean(x ** 2)) * 2))
+        return self.result(score, band(score, 0.3, 0.7),
+                           regions={"segments": [{"start": 0.0, "end": round(x.size / 16000, 3), "score": score}]})
