@@ -45,10 +45,12 @@ class Job:
                 self.status, self.stage = "cancelled", "cancelled"
             self._changed.notify_all()
 
-    def wait_terminal(self, timeout: float) -> bool:
+    def wait_terminal(self, timeout: float, seen_stage: str | None = None) -> bool:
+        """Block until the check ends or `timeout` passes; with `seen_stage`, also return as soon as the
+        stage differs from it, so a long-poll can show progress without polling fast."""
         deadline = time.monotonic() + timeout
         with self._changed:
-            while self.status not in TERMINAL:
+            while self.status not in TERMINAL and (seen_stage is None or self.stage == seen_stage):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False

@@ -71,9 +71,10 @@ export function submitBytes(serverUrl, blob, kind, filename) {
   return call(serverUrl, '/checks', { method: 'POST', form, timeoutMs: 120000 });
 }
 
-/** Bounded long-poll: returns when the check changes or after `waitS` seconds. */
-export function getCheck(serverUrl, id, waitS = 20) {
-  return call(serverUrl, `/checks/${encodeURIComponent(id)}?wait=${waitS}`, { timeoutMs: (waitS + 15) * 1000 });
+/** Bounded long-poll: returns when the check ends, its stage differs from `seenStage`, or after `waitS` s. */
+export function getCheck(serverUrl, id, waitS = 20, seenStage = '') {
+  const stage = seenStage ? `&stage=${encodeURIComponent(seenStage)}` : '';
+  return call(serverUrl, `/checks/${encodeURIComponent(id)}?wait=${waitS}${stage}`, { timeoutMs: (waitS + 15) * 1000 });
 }
 
 export function listChecks(serverUrl, limit = 10) {

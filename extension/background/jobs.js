@@ -13,9 +13,9 @@ import {
 import { pruneCache } from '../lib/settings.js';
 
 const ext = globalThis.browser ?? globalThis.chrome;
-// The server's long-poll returns early only when the check ENDS; a short wait therefore doubles as the
-// progress refresh interval (a quick image still completes within the first round trip).
-const POLL_WAIT_S = 2;
+// The long-poll returns as soon as the check ends or its stage changes (we send the stage we last saw),
+// so stage changes show at once; the wait bounds how stale the percentage within one stage can get.
+const POLL_WAIT_S = 5;
 const polling = new Set(); // job keys this worker instance is polling right now
 
 /**
@@ -122,7 +122,7 @@ async function follow(job, check, relay, willRetry = () => false) {
   try {
     await relay(view);
     while (!TERMINAL.has(check.status)) {
-      check = await api.getCheck(job.serverUrl, job.checkId, POLL_WAIT_S);
+      check = await api.getCheck(job.serverUrl, job.checkId, POLL_WAIT_S, check.stage);
       view = viewOf(check);
       await relay(view);
     }

@@ -135,7 +135,7 @@ def get_check(check_id: str):
         raise ApiError("bad_request", "wait must be a number of seconds") from None
     job = svc.pool.get(check_id)
     if job is not None and wait > 0:
-        job.wait_terminal(wait)
+        job.wait_terminal(wait, request.args.get("stage") or None)
     return jsonify(_check_object(svc, check_id))
 
 

@@ -100,9 +100,15 @@ def _from_url(source: Source, workdir: Path, settings: Settings, cap: int, repor
                        read_timeout=settings.read_timeout, deadline_s=settings.download_deadline,
                        max_redirects=settings.max_redirects, progress=lambda f: report("downloading", f))
     except ApiError as exc:
-        # A hot-link refusal on the media URL: the page it sits on may still give it to yt-dlp.
-        if exc.code == "download_failed" and source.page_url:
-            return _from_page(source.page_url, workdir, settings, cap, report)
+        # A hot-link refusal on a video URL: the page it sits on may still give the video to yt-dlp. Not
+        # for images or audio: yt-dlp would pick some other media on the page and check the wrong thing.
+        # When the page route fails too, the original refusal (with its upstream status) is the useful
+        # answer: the extension then uploads the bytes it can read itself.
+        if exc.code == "download_failed" and source.page_url and source.kind in ("video", "auto"):
+            try:
+                return _from_page(source.page_url, workdir, settings, cap, report)
+            except ApiError:
+                raise exc from None
         raise
     found = sniff_file(got.path)
     if found and found[0] == "html":  # a page, not a media file: let yt-dlp find the media on it

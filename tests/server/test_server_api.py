@@ -81,6 +81,22 @@ def test_cancel_a_running_check_cleans_up(server):
     assert requests.delete(f"{server.url}/api/v1/checks/nope", timeout=10).status_code == 404
 
 
+def test_long_poll_returns_early_when_the_stage_changes(server):
+    # The slow probe spends 8 s in "scoring image": a wait=20 long-poll that names an older stage must come
+    # back as soon as the stage moves on, and one that names the current stage must hold until its wait ends.
+    cid = server.upload(solid_png((255, 0, 0), size=(70, 64)), name="red-stage.png").json()["id"]
+    t = time.monotonic()
+    body = requests.get(f"{server.url}/api/v1/checks/{cid}", params={"wait": 20, "stage": "queued"}, timeout=30).json()
+    assert body["stage"] != "queued" and time.monotonic() - t < 8
+    while body["stage"] != "scoring image":
+        body = requests.get(f"{server.url}/api/v1/checks/{cid}", params={"wait": 5, "stage": body["stage"]},
+                            timeout=30).json()
+    t = time.monotonic()
+    held = requests.get(f"{server.url}/api/v1/checks/{cid}", params={"wait": 1, "stage": "scoring image"}, timeout=30)
+    assert held.json()["stage"] == "scoring image" and time.monotonic() - t >= 0.9
+    requests.delete(f"{server.url}/api/v1/checks/{cid}", timeout=10)
+
+
 def test_full_queue_answers_429_with_retry_after(server):
     ids, busy = [], None
     for i in range(6):  # 1 worker + queue of 2: the fourth slow check cannot be taken
