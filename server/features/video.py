@@ -107,8 +107,10 @@ def keyframes(path, max_frames: int, timeout: float = 120.0) -> list[tuple[float
 
     info = probe_video(path)
     w, h = info["width"], info["height"]
+    if w * h > 1920 * 1080:
+        raise DecodeError("keyframe path is limited to 1080p (memory); use sampled decoding")
     cmd = [ffmpeg_exe(), "-nostdin", "-v", "info", "-skip_frame", "nokey", "-i", str(path), "-an",
-           "-vf", "showinfo", "-fps_mode", "passthrough", "-frames:v", str(max_frames * 4),
+           "-vf", "showinfo", "-fps_mode", "passthrough", "-frames:v", str(max_frames * 2),
            "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=timeout)
@@ -134,6 +136,7 @@ def sample_video(path, every_seconds: float = 1.0, max_frames: int = 60) -> list
         keys = keyframes(path, max_frames)
     except DecodeError:
         keys = []
-    if keys and len(keys) >= 0.8 * want:
+    # keyframes must be dense enough AND cover the clip (a capped keyframe list may stop early)
+    if keys and len(keys) >= 0.8 * want and (not duration or keys[-1][0] >= duration - 2.5 * every_seconds):
         return keys
     return list(sample_frames(path, every_seconds, max_frames))

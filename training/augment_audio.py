@@ -1,0 +1,164 @@
+"""Web-like audio degradations, applied identically to real and fake clips.
+
+Codec round trips run through ffmpeg (the imageio-ffmpeg binary) on MANY clips per call: clips are
+concatenated with short silences, encoded and decoded once, and cut back apart. One ffmpeg process per
+clip would cost minutes on a 2-core CPU; the batch costs seconds. The decoder's alignment is found by
+cross-correlation, so codec priming/delay does not shift the cuts."""
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from server.media.decode import ffmpeg_exe
+
+RATE = 16000
+# (name, ffmpeg codec args, container suffix)
+CODECS = {
+    "mp3": (["-c:a", "libmp3lame"], ".mp3"),
+    "opus": (["-c:a", "libopus"], ".ogg"),
+    "aac": (["-c:a", "aac"], ".m4a"),
+}
+_GAP = 4000  # 0.25 s of silence between clips so codec frames do not smear one clip into the next
+
+
+def lowpass(wave: np.ndarray, cutoff_hz: float, sr: int = RATE) -> np.ndarray:
+    """Zero-phase 8th-order Butterworth low-pass (band-limiting like a narrow-band upload)."""
+    from scipy.signal import butter, sosfiltfilt
+
+    sos = butter(8, cutoff_hz, btype="low", fs=sr, output="sos")
+    return sosfiltfilt(sos, wave).astype(np.float32)
+
+
+def telephone(wave: np.ndarray, sr: int = RATE) -> np.ndarray:
+    """16 -> 8 -> 16 kHz resampling chain (the 8 kHz telephone band)."""
+    import librosa
+
+    low = librosa.resample(np.asarray(wave, np.float32), orig_sr=sr, target_sr=8000, res_type="soxr_hq")
+    return librosa.resample(low, orig_sr=8000, target_sr=sr, res_type="soxr_hq")[: len(wave)].astype(np.float32)
+
+
+def add_noise(wave: np.ndarray, snr_db: float, rng: np.random.Generator, pink: bool = False) -> np.ndarray:
+    """Additive white (or pink) noise at `snr_db` relative to the clip's RMS."""
+    wave = np.asarray(wave, np.float32)
+    noise = rng.standard_normal(len(wave))
+    if pink:  # 1/f shaping in the frequency domain
+        spec = np.fft.rfft(noise)
+        spec /= np.sqrt(np.maximum(np.arange(len(spec)), 1))
+        noise = np.fft.irfft(spec, n=len(wave))
+    rms = np.sqrt(np.mean(wave ** 2) + 1e-12)
+    noise *= rms / (np.sqrt(np.mean(noise ** 2)) + 1e-12) * 10 ** (-snr_db / 20)
+    return np.clip(wave + noise, -1, 1).astype(np.float32)
+
+
+def gain(wave: np.ndarray, db: float) -> np.ndarray:
+    return np.clip(np.asarray(wave, np.float32) * 10 ** (db / 20), -1, 1).astype(np.float32)
+
+
+def random_crop(wave: np.ndarray, rng: np.random.Generator, min_s: float = 2.0) -> np.ndarray:
+    """A random contiguous part of at least min_s seconds (the feature step loops it to 4 s)."""
+    n = len(wave)
+    m = int(min_s * RATE)
+    if n <= m:
+        return wave
+    length = int(rng.integers(m, n + 1))
+    start = int(rng.integers(0, n - length + 1))
+    return wave[start:start + length]
+
+
+def codec_roundtrip(waves: list[np.ndarray], codec: str, bitrate_k: int, sr: int = RATE) -> list[np.ndarray]:
+    """Encode all `waves` with `codec` at `bitrate_k` kb/s in one ffmpeg call and decode back to
+    float32 mono at `sr`; returns clips of the original lengths."""
+    if not waves:
+        return []
+    args, suffix = CODECS[codec]
+    gap = np.zeros(_GAP, np.float32)
+    parts, offsets, pos = [gap], [], _GAP
+    for w in waves:
+        offsets.append(pos)
+        parts += [np.asarray(w, np.float32), gap]
+        pos += len(w) + _GAP
+    joined = np.concatenate(parts)
+    ff = ffmpeg_exe()
+    with tempfile.TemporaryDirectory(prefix="fs_codec_") as tmp:
+        enc = Path(tmp) / f"x{suffix}"
+        src_rate = 48000 if codec == "opus" else sr  # libopus only takes 8/12/16/24/48 kHz; 48k is safest
+        cmd = [ff, "-nostdin", "-v", "error", "-f", "f32le", "-ar", str(sr), "-ac", "1", "-i", "-",
+               "-ar", str(src_rate), *args, "-b:a", f"{bitrate_k}k", str(enc)]
+        subprocess.run(cmd, input=joined.tobytes(), check=True, capture_output=True, timeout=600)
+        out = subprocess.run([ff, "-nostdin", "-v", "error", "-i", str(enc), "-ac", "1", "-ar", str(sr),
+                              "-f", "f32le", "-"], check=True, capture_output=True, timeout=600).stdout
+    dec = np.frombuffer(out, dtype="<f4")
+    shift = _delay(joined, dec)
+    res = []
+    for off, w in zip(offsets, waves):
+        s = off + shift
+        seg = dec[max(s, 0): max(s, 0) + len(w)]
+        if len(seg) < len(w):
+            seg = np.pad(seg, (0, len(w) - len(seg)))
+        res.append(np.clip(seg, -1, 1).astype(np.float32))
+    return res
+
+
+def _delay(ref: np.ndarray, dec: np.ndarray, max_lag: int = 4000) -> int:
+    """Samples by which `dec` lags `ref` (codec priming), from cross-correlation of the first seconds."""
+    n = min(len(ref), len(dec), 5 * RATE)
+    a, b = ref[:n].astype(np.float64), dec[: n + max_lag].astype(np.float64)
+    lags = np.arange(-min(max_lag, n // 4), max_lag)
+    best, best_lag = -np.inf, 0
+    spec_len = 1 << int(np.ceil(np.log2(len(a) + len(b))))
+    xc = np.fft.irfft(np.fft.rfft(b, spec_len) * np.conj(np.fft.rfft(a, spec_len)), spec_len)
+    for lag in lags:
+        v = xc[lag % spec_len]
+        if v > best:
+            best, best_lag = v, int(lag)
+    return best_lag
+
+
+def random_chain(rng: np.random.Generator) -> dict:
+    """Draw one degradation recipe (same distribution for both classes). The codec step is applied
+    in batches afterwards; the rest per clip by `apply_chain`."""
+    r = {"crop": bool(rng.random() < 0.5), "gain_db": float(rng.uniform(-12, 6))}
+    r["lowpass_hz"] = float(rng.uniform(4000, 7500)) if rng.random() < 0.35 else None
+    r["telephone"] = bool(rng.random() < 0.15)
+    codec = rng.choice(["none", "mp3", "mp3", "opus", "aac"], p=[0.3, 0.2, 0.2, 0.15, 0.15])
+    rates = {"mp3": [32, 48, 64, 96, 128], "opus": [16, 24, 32, 48], "aac": [48, 64, 96, 128]}
+    r["codec"] = None if codec == "none" else (str(codec), int(rng.choice(rates[str(codec)])))
+    r["snr_db"] = float(rng.uniform(15, 40)) if rng.random() < 0.4 else None
+    r["pink"] = bool(rng.random() < 0.5)
+    return r
+
+
+def apply_chain(wave: np.ndarray, recipe: dict, rng: np.random.Generator) -> np.ndarray:
+    """Per-clip (non-codec) steps of a recipe: crop, gain, low-pass, telephone band."""
+    w = np.asarray(wave, np.float32)
+    if recipe["crop"]:
+        w = random_crop(w, rng)
+    w = gain(w, recipe["gain_db"])
+    if recipe["lowpass_hz"]:
+        w = lowpass(w, recipe["lowpass_hz"])
+    if recipe["telephone"]:
+        w = telephone(w)
+    return w
+
+
+def augment_batch(waves: list[np.ndarray], seed: int) -> tuple[list[np.ndarray], list[dict]]:
+    """Degrade every clip with its own random recipe: per-clip steps, then codec round trips grouped by
+    (codec, bitrate), then noise last (noise added after a codec is what a noisy re-recording is not,
+    but noise before a codec would be coded away at low bitrates and teach nothing)."""
+    rng = np.random.default_rng(seed)
+    recipes = [random_chain(rng) for _ in waves]
+    out = [apply_chain(w, r, rng) for w, r in zip(waves, recipes)]
+    by_codec: dict = {}
+    for i, r in enumerate(recipes):
+        if r["codec"]:
+            by_codec.setdefault(tuple(r["codec"]), []).append(i)
+    for (codec, br), idx in sorted(by_codec.items()):
+        for i, w in zip(idx, codec_roundtrip([out[i] for i in idx], codec, br)):
+            out[i] = w
+    for i, r in enumerate(recipes):
+        if r["snr_db"] is not None:
+            out[i] = add_noise(out[i], r["snr_db"], rng, r["pink"])
+    return out, recipes

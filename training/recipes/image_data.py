@@ -1,0 +1,64 @@
+"""Whole-image data for the AI-image model and the Xception baseline: a cache of every image resized so
+its shorter side is RESIZE_SHORT and centre-cropped square (the first half of
+server.features.image.standardize_image; augmentation happens between the halves in training)."""
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from server.features.image import RESIZE_SHORT
+from server.media.decode import load_image
+
+# CIPLAB fakes are Photoshop edits, not generated images; CIPLAB tight crops (14-115 px) would be
+# upscaled into a blur that only real photos show.
+def usable_for_aigen(row: dict) -> bool:
+    if row["source"] == "smoke":
+        return False
+    if row["source"] == "ciplab_rff":
+        return row["label"] == "real" and "/full160__" in "/" + row["path"].split("/")[-1]
+    return True
+
+
+def square(rgb: np.ndarray, side: int = RESIZE_SHORT) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    s = side / min(h, w)
+    nw, nh = max(side, round(w * s)), max(side, round(h * s))
+    out = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC)
+    y0, x0 = (nh - side) // 2, (nw - side) // 2
+    return np.ascontiguousarray(out[y0:y0 + side, x0:x0 + side])
+
+
+def build_image_cache(images_dir: Path, cache_dir: Path, limit: int | None = None) -> dict:
+    with open(images_dir / "MANIFEST.csv", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if usable_for_aigen(r)]
+    if limit:
+        rows = rows[:: max(1, len(rows) // limit)][:limit]
+    key = hashlib.sha1(f"{RESIZE_SHORT}-{len(rows)}-{rows[0]['path']}-{rows[-1]['path']}".encode()).hexdigest()[:10]
+    path = cache_dir / f"whole_images_{key}.npz"
+    if path.exists():
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    imgs = [square(load_image(images_dir / r["path"])) for r in rows]
+    data = {"images": np.stack(imgs).astype(np.uint8),
+            "label": np.array([1 if r["label"] == "fake" else 0 for r in rows], np.int32),
+            "source": np.array([r["source"] for r in rows]), "system": np.array([r["system"] for r in rows]),
+            "group": np.array([r["group"] for r in rows]), "path": np.array([r["path"] for r in rows])}
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    np.savez(path, **data)
+    return data
+
+
+def category(system: str) -> str:
+    """Report categories of the general set (paintings exist in both classes; scenes are one-sided)."""
+    s = system.lower()
+    if "painting" in s:
+        return "paintings"
+    if "unsplash" in s:
+        return "photos"
+    if any(k in s for k in ("rental", "mountain", "beach")):
+        return "gan_scenes"
+    return "faces"
