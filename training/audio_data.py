@@ -10,6 +10,7 @@ from server.media.decode import load_audio
 from server.modelstore import sha256_file
 
 from . import augment_audio as aug
+from . import synth_audio as synth
 from .cache import cached, key_of
 from .config import resolve_path
 from .splits import read_table
@@ -68,30 +69,38 @@ class AudioData:
         raise ValueError(f"unknown condition {name!r}")
 
     def _cached_waves(self, tag: str, make_waves) -> list[np.ndarray]:
-        """Degraded clips cached as one int16 matrix + lengths, so each front-end reuses the same
-        augmentation (ffmpeg round trips are the slow part) instead of redoing it."""
+        """Degraded (or synthesised) clips cached as one int16 matrix + lengths, so each front-end
+        reuses the same waves (ffmpeg round trips, vocoding are the slow part) instead of redoing it."""
         key = key_of(self.manifest_sha, list(self.table["sha256"]), tag, "waves-v1")
         state: dict = {}
 
         def make():
-            w = make_waves()
-            state["w"] = w
-            n = max(len(x) for x in w)
-            mat = np.zeros((len(w) + 1, n), np.int16)
-            # row 0 holds the lengths as uint16 bit patterns (clips are at most 4 s = 64000 samples)
-            mat[0, : len(w)] = np.array([len(x) for x in w], np.int64).astype(np.uint16).view(np.int16)
-            for i, x in enumerate(w):
-                mat[i + 1, : len(x)] = np.round(np.clip(x, -1, 1) * 32767).astype(np.int16)
-            return mat
+            state["w"] = make_waves()
+            return pack_waves(state["w"])
 
         mat = cached("audio_waves", key, make)
-        if "w" in state:
-            return state["w"]
-        return [mat[i + 1, : self._len_of(mat, i)].astype(np.float32) / 32767 for i in range(len(self))]
+        return state["w"] if "w" in state else unpack_waves(mat)
 
-    @staticmethod
-    def _len_of(mat: np.ndarray, i: int) -> int:
-        return int(mat[0, i : i + 1].view(np.uint16)[0])
+    @property
+    def real_idx(self) -> np.ndarray:
+        return np.flatnonzero(self.y == 0)
+
+    def copy_synth_waves(self, settings: list[str]) -> list[np.ndarray]:
+        """Griffin-Lim copy-synthesis of EVERY real clip (order of real_idx); callers keep only the
+        ones whose source real is in their training split."""
+        ri = self.real_idx
+        tag = f"copysynth-{'+'.join(settings)}"
+        return self._cached_waves(tag, lambda: synth.make_batch(
+            [self.waves()[i] for i in ri], list(self.table["sha256"][ri]), settings)[0])
+
+    def synth_features(self, specs: list[dict], k: int, aug_seed: int, settings: list[str]) -> list[np.ndarray]:
+        """Features of the copy-synthesis fakes (rows follow real_idx): k = 0 clean, k >= 1 degraded by
+        the same random web-like chains as the dataset clips (own seed)."""
+        tag = f"copysynth-{'+'.join(settings)}-variant{k}-seed{aug_seed}"
+        base = lambda: self.copy_synth_waves(settings)  # noqa: E731
+        make = base if k == 0 else (lambda: self._cached_waves(
+            tag, lambda: aug.augment_batch(base(), seed=aug_seed * 1000 + 500 + k)[0]))
+        return self._features(tag, specs, make)
 
     def _features(self, tag: str, specs: list[dict], make_waves) -> list[np.ndarray]:
         """Cached (N, ...) float16 feature arrays, one per spec; the waves (decoding / augmentation,
@@ -119,3 +128,18 @@ class AudioData:
         make = (lambda: self.condition(condition)) if condition == "clean" else (
             lambda: self._cached_waves(tag, lambda: self.condition(condition)))
         return self._features(tag, specs, make)
+
+
+def pack_waves(waves: list[np.ndarray]) -> np.ndarray:
+    """Clips as one int16 matrix; row 0 holds the lengths as uint16 bit patterns (clips <= 4 s)."""
+    n = max(len(x) for x in waves)
+    mat = np.zeros((len(waves) + 1, n), np.int16)
+    mat[0, : len(waves)] = np.array([len(x) for x in waves], np.int64).astype(np.uint16).view(np.int16)
+    for i, x in enumerate(waves):
+        mat[i + 1, : len(x)] = np.round(np.clip(x, -1, 1) * 32767).astype(np.int16)
+    return mat
+
+
+def unpack_waves(mat: np.ndarray) -> list[np.ndarray]:
+    lens = mat[0].view(np.uint16)
+    return [mat[i + 1, : int(lens[i])].astype(np.float32) / 32767 for i in range(len(mat) - 1)]

@@ -15,7 +15,7 @@ import numpy as np
 from .. import calibration
 from ..features import video as vid
 from ..features.face import FaceFinder, crop_face, standardize, to_model_input
-from ..media.decode import DecodeError, load_image, sample_frames
+from ..media.decode import DecodeError, load_image
 from ..verdict import band
 from .base import Context, Detector, register
 
@@ -89,11 +89,12 @@ class FaceManipulationDetector(Detector):
 
     # -- video -----------------------------------------------------------------------------------------
     def analyse_video(self, path, every_seconds: float = 1.0, max_frames: int = 60, progress=None) -> dict:
-        """Sample, detect, score in one batch, track and aggregate. Returns timeline, tracks and the score
+        """Sample (keyframes when dense enough), detect, score in one batch, track and aggregate. Returns timeline, tracks and the score
         (None when no face was found in any sampled frame)."""
         finder = self.finder()
         times, frame_boxes, crops, owner = [], [], [], []
-        for i, (t, frame) in enumerate(sample_frames(path, every_seconds, max_frames)):
+        frames = vid.sample_video(path, every_seconds, max_frames)
+        for i, (t, frame) in enumerate(frames):
             faces = finder.find(frame, max_faces=4)
             times.append(t)
             frame_boxes.append([list(f.box) for f in faces])
@@ -101,7 +102,7 @@ class FaceManipulationDetector(Detector):
                 crops.append(crop_face(frame, f.box))
                 owner.append(i)
             if progress:
-                progress("faces", 0.9 * (i + 1) / max(1, max_frames))
+                progress("faces", 0.9 * (i + 1) / len(frames))
         scores = self.score_crops(crops)
         per_frame = [[] for _ in times]
         for o, s in zip(owner, scores):

@@ -81,6 +81,24 @@ def load_variants(data: AudioData, mcfg: dict, cfg: dict, n_variants: int) -> li
     return [data.train_features([spec], k, cfg["augment"]["seed"])[0] for k in range(n_variants + 1)]
 
 
+def training_set(data: AudioData, mcfg: dict, cfg: dict, train_idx: np.ndarray, n_variants: int):
+    """(feature variants, labels, training indices) for one model: the dataset clips plus, when the
+    model config asks for `copy_synthesis`, the Griffin-Lim copies of the split's TRAINING reals only
+    (rows appended after the dataset; a copy shares its source real's group, so it cannot leak)."""
+    feats = load_variants(data, mcfg, cfg, n_variants)
+    cs = mcfg.get("copy_synthesis")
+    if not cs:
+        return feats, data.y, train_idx
+    ri = data.real_idx
+    seed = cfg["augment"]["seed"]
+    extra = [data.synth_features([mcfg["features"]], k, seed, cs["settings"])[0] for k in range(n_variants + 1)]
+    use = np.isin(ri, train_idx)
+    assert not np.isin(ri[use], np.setdiff1d(np.arange(len(data)), train_idx)).any()
+    feats = [np.concatenate([f, e]) for f, e in zip(feats, extra)]
+    y = np.concatenate([data.y, np.ones(len(ri), np.int64)])
+    return feats, y, np.concatenate([train_idx, len(data) + np.flatnonzero(use)])
+
+
 def train(cfg: dict, out_dir: Path, smoke: bool = False, log=print) -> dict:
     """Fit the shipped model (+ baselines and leave-source-out folds unless smoke) into out_dir."""
     limit_threads(cfg.get("threads", 2))
@@ -101,8 +119,8 @@ def train(cfg: dict, out_dir: Path, smoke: bool = False, log=print) -> dict:
     for tag, mcfg in model_specs(cfg, smoke):
         t0 = time.time()
         log(f"  training {tag}: {mcfg['architecture']}")
-        feats = load_variants(data, mcfg, cfg, n_var)
-        model = fit(mcfg, feats, data.y, tr, cfg["seed"], epochs=sm.get("epochs"), log=log)
+        feats, y, idx = training_set(data, mcfg, cfg, tr, n_var)
+        model = fit(mcfg, feats, y, idx, cfg["seed"], epochs=sm.get("epochs"), log=log)
         path = out_dir / f"{tag}.keras"
         model.save(path)
         done[tag] = {"file": str(path), "seconds": round(time.time() - t0, 1)}
@@ -117,8 +135,8 @@ def train(cfg: dict, out_dir: Path, smoke: bool = False, log=print) -> dict:
                 mcfg = cfg["shipped"] if tag == "shipped" else cfg["baselines"][tag]
                 t0 = time.time()
                 log(f"  leave-source-out {src}: {tag} on {len(ltr)} clips")
-                feats = load_variants(data, mcfg, cfg, n_var)
-                model = fit(mcfg, feats, data.y, ltr, cfg["seed"],
+                feats, y, idx = training_set(data, mcfg, cfg, ltr, n_var)
+                model = fit(mcfg, feats, y, idx, cfg["seed"],
                             epochs=max(mcfg["epochs"] * 2 // 3, 1), log=log)
                 model.save(out_dir / f"lso_{src}_{tag}.keras")
                 done[f"lso_{src}_{tag}"] = {"seconds": round(time.time() - t0, 1)}

@@ -17,6 +17,7 @@ def _row(name, r):
 def write(cfg: dict, res: dict, card_path: Path, plot_dir: Path, data) -> Path:
     c = res["conditions"]
     sp = res["split"]
+    fe = cfg["shipped"]["features"]
     rel = os.path.relpath(plot_dir, card_path.parent)
     hdr = ["model / condition", "n", "AUC", "EER", "accuracy (shipped: calibrated @ upper thr.; baselines: raw @ 0.5)"]
     lead = []
@@ -39,7 +40,7 @@ def write(cfg: dict, res: dict, card_path: Path, plot_dir: Path, data) -> Path:
         ["EER after MP3 64 kb/s", "≤ 8 %", pct(c["mp3_64k"]["eer"]), c["mp3_64k"]["eer"] <= 0.08],
         ["ECE (cross-fitted Platt)", "≤ 0.05", num(cal["ece_cross_fitted"]), cal["ece_cross_fitted"] <= 0.05],
         ["model file", "≤ 10 MB", f"{size_mb:.2f} MB", size_mb <= 10],
-        ["60 s of audio scored", "≤ 1 s", "see `python bench/audio_speed.py`", "–"]])
+        _speed_row(res.get("speed"))])
     per_sys = sorted(res["per_system"], key=lambda r: (-r["n_fake"] == 0, -(r["eer"] if r["eer"] == r["eer"] else 0)))
     sys_rows = [[r["key"][:60], r["n"], "fake" if r["n_fake"] else "real", num(r["auc"]), pct(r["eer"]),
                  pct(r["called_fake"]), num(r["mean_score"])] for r in per_sys]
@@ -52,7 +53,7 @@ Speech deepfake detector `{cfg['detector']}` (manifest key `{cfg['model_key']}`,
 synthetic, voice-converted or vocoded (label 1 = fake).
 
 **Data:** `../shared/datasets/audio/MANIFEST.csv` (sha256 `{data.manifest_sha[:16]}…`), {len(data)} clips.
-No extra fakes were generated for this model beyond the dataset's own offline Debian TTS clips.
+{_extra_fakes_text(res)}
 **Split (leave-system-out):** connected components of the group–system graph moved whole to validation
 (`training/splits.py`, seed {cfg['split']['seed']}): {sp['train']} training clips, {sp['validation']}
 validation clips of which {sp['validation_fake']} fakes from **{sp['validation_systems']} generators never
@@ -64,9 +65,10 @@ Random-split numbers are not reported: they measure memorised generators and spe
         ("Leave-system-out validation: shipped model, robustness rows and baselines", md_table(hdr, main_rows) +
          "\n\nConditions: `mp3_64k` = MP3 64 kb/s round trip (ffmpeg libmp3lame); `telephone_8k` = "
          "16→8→16 kHz; `noise_20db` = white noise at 20 dB SNR; `lowpass_4k` = 8th-order low-pass at 4 kHz "
-         "(the bandwidth-shortcut check: the shipped front-end only sees 31 Hz–4 kHz, so a model that "
-         "measured energy above 7 kHz could not work at all). Baselines use their full-band reference "
+         f"(the bandwidth-shortcut check: the shipped front-end sees {fe['fmin_hz']:.0f} Hz–{fe['fmax_hz'] / 1000:g} kHz; "
+         "a model that measured energy above 4 kHz would collapse on this row). Baselines use their full-band reference "
          "features and the same augmentation and split."),
+        ("How the shipped model was chosen (same split, uncalibrated scores)", _selection_text(cfg, res)),
         ("Targets", targets),
         ("Calibration and thresholds", f"""
 Platt scaling fitted on the validation scores: a = {cal['params'].get('a')}, b = {cal['params'].get('b')}.
@@ -89,15 +91,63 @@ Server detector `server/detectors/audio_speech.py`: decode to 16 kHz mono, energ
 of speech → not applicable), {cfg['shipped']['features']['window_s']:.0f} s windows every {cfg['serving']['hop_s']} s
 scored in one batch, window probabilities averaged ({cfg['serving']['aggregate']}) then calibrated and banded.
 Features: `server/features/audio.py` (`{cfg['shipped']['features']['features']}`), shared with training."""),
-        ("Limits", """
+        ("Limits", f"""
 - Validation generators are unseen, but their families (HiFi-GAN variants, FastSpeech variants) may
   have relatives in training; modern zero-shot / commercial TTS is absent from the data.
 - 4 s clips of read speech, mostly English; Japanese and Portuguese are small (see per-language rows).
-- The model ignores everything above 4 kHz by design, so telephone-band audio looks the same to it as
-  wide-band audio; it cannot use genuine high-band vocoder artefacts either.
+- Front-end band {fe['fmin_hz']:.0f} Hz–{fe['fmax_hz'] / 1000:g} kHz; the random low-pass / resampling / codec
+  augmentation is applied to both classes so bandwidth alone is not a cue (see the lowpass_4k rows).
+- The copy-synthesis fakes are Griffin-Lim vocodings only; they teach phase/magnitude-inversion
+  artefacts, not those of modern neural vocoders or diffusion models.
 - Scores are probabilities, not proof; “uncertain” is a legitimate answer."""),
         ("Reproduce", f"""
 `python -m training.cli train {cfg['name']}` (or `fakescope train {cfg['name']}`) then
 `python -m training.cli evaluate {cfg['name']}`; config `training/configs/{cfg['name']}.json`."""),
     ]
     return publish.write_card(card_path, "Model card: audio_speech (synthetic speech detector)", sections)
+
+
+def _extra_fakes_text(res: dict) -> str:
+    cs = res.get("copy_synthesis")
+    if not cs:
+        return "No extra fakes were generated for this model beyond the dataset's own offline Debian TTS clips."
+    per = ", ".join(f"`{k}` {v} ({_setting(cs['settings'][k])})" for k, v in cs["per_setting"].items())
+    return (f"**Extra training fakes (generated offline, `training/synth_audio.py`):** {cs['n']} Griffin-Lim "
+            f"copy-syntheses of the split's *training* real clips, one per clip, setting chosen by the clip's "
+            f"hash: {per}; RMS-matched to the source, then the same random web-like degradations. Each copy "
+            "joins its source real's group, so validation never contains a sentence/speaker seen in them. "
+            "No espeak-ng/flite/festival clips were generated: all of the dataset's Debian-TTS systems are in "
+            "the validation split, and training on them would leak those generators.")
+
+
+def _setting(p: dict) -> str:
+    band = f"mel-{p['n_mels']} magnitude" if p["kind"] == "mel" else "linear magnitude"
+    return f"{band}, n_fft {p['n_fft']}, hop {p['hop']}, {p['n_iter']} iterations"
+
+
+def _selection_text(cfg: dict, res: dict) -> str:
+    sel = res.get("selection") or {}
+    if not sel:
+        return "not run (`python -m training.recipes.audio_search`)"
+    drop = cfg.get("search", {}).get("max_lowpass_auc_drop", 0.05)
+    rows = []
+    for tag, r in sel.items():
+        fe = r["config"]["features"]
+        syn = "Griffin-Lim copies" if r["config"].get("copy_synthesis") else "–"
+        rows.append([tag, f"{fe['features']} {fe['fmin_hz']:.0f} Hz–{fe['fmax_hz'] / 1000:g} kHz", syn,
+                     r.get("n_train", "–"), num(r["clean"]["auc"]), pct(r["clean"]["eer"]), num(r["mp3_64k"]["auc"]),
+                     pct(r["mp3_64k"]["eer"]), num(r["lowpass_4k"]["auc"]), pct(r["lowpass_4k"]["eer"]),
+                     "yes" if r["passes_bandwidth_check"] else "**no**"])
+    return (md_table(["candidate", "front-end", "extra fakes", "train clips", "AUC clean", "EER clean",
+                      "AUC mp3", "EER mp3", "AUC lp4k", "EER lp4k", "passes lp4k check"], rows) +
+            f"\n\nAll candidates: `{cfg['shipped']['architecture']}`, same split, seed, augmentation and epochs "
+            f"(`training/recipes/audio_search.py`). Rule: ship the best clean leave-system-out EER among "
+            f"candidates whose AUC drops by at most {drop} under `lowpass_4k` (otherwise the model measures "
+            f"bandwidth). Shipped: **{cfg['shipped']['name']}**.")
+
+
+def _speed_row(sp: dict | None) -> list:
+    if not sp:
+        return ["60 s of audio scored", "≤ 1 s", "see `python bench/audio_speed.py`", "–"]
+    return ["60 s of audio scored (bench/audio_speed.py, median of "
+            f"{sp['runs']}, shared 2-core CPU)", "≤ 1 s", f"{sp['median_s']:.3f} s", sp["meets_target"]]

@@ -109,20 +109,57 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
                 for c in ("clean", "mp3_64k", "lowpass_4k")}}
     res["leave_source_out"] = _leave_source_out(cfg, data, runs, smoke)
     res["size_bytes"] = model_file.stat().st_size
+    res["selection"] = _selection(runs, cfg)
+    cs = cfg["shipped"].get("copy_synthesis")
+    if cs:
+        from .. import synth_audio
+
+        used = np.isin(data.real_idx, tr)
+        names = [synth_audio.setting_for(h, cs["settings"]) for h in data.table["sha256"][data.real_idx][used]]
+        res["copy_synthesis"] = {"n": int(used.sum()), "per_setting": {n: names.count(n) for n in cs["settings"]},
+                                 "settings": {n: synth_audio.SETTINGS[n] for n in cs["settings"]}}
     _plots(cfg, res, data, va, raw, cal, th, plot_dir)
     publish.write_metrics_json(runs / "metrics.json", res)
-    audio_card.write(cfg, res, card_path, plot_dir, data)
     if write_manifest:
         entry = publish.publish_manifest_entry(
             root / "models", cfg["model_key"], model_file=cfg["model_file"], version=cfg["version"],
-            input_spec={**spec, "serving": cfg["serving"], "input_shape": [None, 64, 1]},
+            input_spec={**spec, "serving": cfg["serving"], "input_shape": [None, *model.input_shape[2:]]},
             calibration=params, thresholds=th, metrics_=_headline(res),
             data_manifest=resolve_path(cfg["data"]["root"]) / cfg["data"].get("manifest", "MANIFEST.csv"),
             card=str(Path(cfg["card"]).relative_to("models").as_posix()))
         res["manifest_entry"] = entry["sha256"]
+        res["speed"] = _speed(root)  # needs the new manifest entry: the bench loads the served model
+        publish.write_metrics_json(runs / "metrics.json", res)
+    audio_card.write(cfg, res, card_path, plot_dir, data)
     return {"card": str(card_path), "eer_clean": res["conditions"]["clean"]["eer"],
             "eer_mp3_64k": res["conditions"]["mp3_64k"]["eer"],
             "ece_cross_fitted": round(res["calibration"]["ece_cross_fitted"], 4), "thresholds": th}
+
+
+def _speed(root: Path, runs: int = 5) -> dict:
+    """bench/audio_speed.py on 60 s of speech (median of `runs` end-to-end detector calls)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("audio_speed", root / "bench" / "audio_speed.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.measure(60.0, runs)
+
+
+def _selection(runs: Path, cfg: dict) -> dict:
+    """Measured candidates from training.recipes.audio_search (runs/<name>/search.json), if run."""
+    import json
+
+    f = runs / "search.json"
+    if not f.exists():
+        return {}
+    from .audio_search import passes_bandwidth_check
+
+    res = json.loads(f.read_text())
+    drop = cfg.get("search", {}).get("max_lowpass_auc_drop", 0.05)
+    for r in res.values():
+        r["passes_bandwidth_check"] = passes_bandwidth_check(r, drop)
+    return res
 
 
 def _headline(res: dict) -> dict:

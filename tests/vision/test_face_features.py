@@ -1,0 +1,67 @@
+"""Face finding, fixed-margin cropping, and one preprocessing path for training and serving."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from server.features import face as F
+from server.features.image import standardize_image
+from server.media.decode import load_image
+
+
+def test_finds_one_face_with_box_inside_image(face_jpg, yunet):
+    rgb = load_image(face_jpg)
+    faces = F.FaceFinder(yunet).find(rgb)
+    assert len(faces) == 1
+    x, y, w, h = faces[0].box
+    H, W = rgb.shape[:2]
+    assert faces[0].score > 0.8
+    assert 0.2 * W < w < W and -0.1 * H < y < H and x + w / 2 == pytest.approx(W / 2, abs=0.2 * W)
+    # landmarks: eyes above the mouth corners
+    lm = faces[0].landmarks
+    assert lm[0, 1] < lm[3, 1] and lm[1, 1] < lm[4, 1]
+
+
+def test_no_face_in_flat_image(yunet):
+    assert F.FaceFinder(yunet).find(np.full((200, 300, 3), 128, np.uint8)) == []
+
+
+def test_crop_is_square_fixed_margin_and_pads_at_border():
+    rgb = np.zeros((100, 200, 3), np.uint8)
+    rgb[:, :100] = 255
+    crop, lm = F.crop_face(rgb, (0, 0, 50, 50), landmarks=np.array([[25, 25]] * 5, np.float32))
+    assert crop.shape == (F.CROP_SIZE, F.CROP_SIZE, 3)
+    # window = 65 px centred on (25, 25): the landmark maps to the crop centre
+    assert lm[0] == pytest.approx([F.CROP_SIZE / 2, F.CROP_SIZE / 2], abs=1.5)
+    assert F.crop_window((10, 20, 40, 30)) == (4, 9, 52)
+
+
+def test_standardize_resizes_and_reencodes_identically():
+    rng = np.random.default_rng(0)
+    crop = rng.integers(0, 255, (F.CROP_SIZE, F.CROP_SIZE, 3), np.uint8)
+    a, b = F.standardize(crop), F.standardize(crop.copy())
+    assert a.shape == (F.INPUT_SIZE, F.INPUT_SIZE, 3) and a.dtype == np.uint8
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, F.standardize(F.jpeg_roundtrip(crop, 60)))  # re-encoding is real
+
+
+def test_training_and_serving_share_the_preprocessing(face_jpg, yunet):
+    """The training cache, the training batcher and the server detector call the same functions."""
+    from server.detectors import face_manipulation as serving
+    from training.recipes import face as recipe, face_data
+
+    assert face_data.crop_face is F.crop_face and serving.crop_face is F.crop_face
+    assert recipe.standardize is F.standardize and serving.standardize is F.standardize
+    rgb = load_image(face_jpg)
+    faces = F.FaceFinder(yunet).find(rgb)
+    served = F.face_batch(rgb, faces)
+    cached = F.crop_face(rgb, faces[0].box)             # what build_crop_cache stores
+    trained = F.to_model_input([F.standardize(cached)])  # what FaceBatches feeds without augmentation
+    assert np.array_equal(served[:1], trained)
+
+
+def test_whole_image_cache_matches_serving_path(face_jpg):
+    from training.recipes.image_data import square
+
+    rgb = load_image(face_jpg)
+    assert np.array_equal(standardize_image(rgb), standardize_image(square(rgb)))
