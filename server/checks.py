@@ -147,7 +147,9 @@ class Pipeline:
                     job.set(stage=stage, progress=ACQUIRE_SHARE + (1 - ACQUIRE_SHARE) * (i + fraction) / len(dets))
 
             ctx = Context(report=report, is_cancelled=(job.cancelled.is_set if job else (lambda: False)),
-                          settings={"max_video_seconds": self.settings.max_video_seconds})
+                          settings={"max_video_seconds": self.settings.max_video_seconds,
+                                    "every_seconds": self.settings.video_every_seconds,
+                                    "max_frames": self.settings.video_max_frames})
             ctx.progress(f"scoring {media.kind}", 0.0)
             t = time.monotonic()
             try:

@@ -36,6 +36,9 @@ class Settings:
     max_video_bytes: int = 300 * MB
     max_video_seconds: float = 600.0
     max_audio_seconds: float = 600.0
+    # Video sampling: about one frame per second, at most this many frames (the step grows for long clips).
+    video_every_seconds: float = 1.0
+    video_max_frames: int = 60
     connect_timeout: float = 5.0
     read_timeout: float = 20.0
     download_deadline: float = 300.0   # whole download, so a slow drip cannot hold a worker forever

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 NOT_APPLICABLE = "not_applicable"
 RANK = {"likely_real": 0, "uncertain": 1, "likely_fake": 2}
+# A model must separate real from fake on generators it never saw (held-out AUC, measured by the evaluate
+# command and pinned in the manifest) at least this well for its band to decide a verdict. Below it (or
+# unmeasured) the model is advisory: its score is shown, but on unseen generators it is close to a coin
+# toss (or worse), so letting it say "likely fake" or "likely real" would mislead.
+DECISIVE_MIN_HELDOUT_AUC = 0.65
+
+
+def is_advisory(heldout_auc: float | None) -> bool:
+    """True when a model's measured held-out-generator AUC is missing or below the decisive floor."""
+    return heldout_auc is None or heldout_auc < DECISIVE_MIN_HELDOUT_AUC
 
 
 def band(score: float, lower: float, upper: float) -> str:
@@ -28,9 +38,11 @@ def combine(results: list[dict]) -> dict:
     """Combine per-detector results into {verdict, score, reason, basis, applied, not_applied, evidence}.
 
     - Positive provenance evidence wins: likely_fake, score = max(1 model score, 0.99), basis "provenance".
-    - Otherwise over the applicable model detectors: likely_fake if any says likely_fake; likely_real
-      only if every applicable one says likely_real; uncertain otherwise. The score is the highest
-      applicable calibrated score (the detector with the strongest signal explains the verdict).
+    - Otherwise over the applicable decisive detectors: likely_fake if any says likely_fake; likely_real
+      only if every one says likely_real; uncertain otherwise. The score is the highest decisive
+      calibrated score (the detector with the strongest signal explains the verdict).
+    - Advisory detectors (result["advisory"], see is_advisory) never decide: when only they apply the
+      verdict is uncertain, with their highest score and basis "advisory".
     - When no detector applies: not_applicable, with every detector's reason.
     `applied` lists each applicable detector's score and band, `not_applied` each other detector with its
     reason (e.g. "no face found"), `evidence` the positive provenance findings shown to the user as such.
@@ -40,7 +52,8 @@ def combine(results: list[dict]) -> dict:
 
 def explain(results: list[dict]) -> dict:
     """Which detectors applied (score, band), which did not and why, and the proof-grade evidence."""
-    applied = [{"detector": r["detector"], "score": r["score"], "verdict": r["verdict"]}
+    applied = [{"detector": r["detector"], "score": r["score"], "verdict": r["verdict"],
+                "advisory": bool(r.get("advisory"))}
                for r in results if r.get("applicable") and r.get("score") is not None]
     not_applied = [{"detector": r["detector"], "reason": r.get("reason") or "not applicable"}
                    for r in results if not (r.get("applicable") and r.get("score") is not None)]
@@ -61,6 +74,12 @@ def _decide(results: list[dict]) -> dict:
         return {"verdict": NOT_APPLICABLE, "score": None,
                 "reason": "; ".join(reasons) or "no detector applies to this media", "basis": None,
                 "deciding_detector": None}
+    decisive = [r for r in scored if not r.get("advisory")]
+    if not decisive:
+        top = max(scored, key=lambda r: r["score"])
+        return {"verdict": "uncertain", "score": round(top["score"], 4), "reason": None, "basis": "advisory",
+                "deciding_detector": top["detector"]}
+    scored = decisive
     worst = max(scored, key=lambda r: (RANK.get(r["verdict"], 1), r["score"]))
     verdict = worst["verdict"]
     if verdict not in RANK:

@@ -143,9 +143,14 @@ def _jsonable(o):
 
 def publish_manifest_entry(models_dir: str | Path, key: str, *, model_file: str | Path, version: str,
                            input_spec: dict, calibration: dict, thresholds: dict, metrics_: dict,
-                           data_manifest: str | Path, card: str, fmt: str = "keras", **extra) -> dict:
+                           data_manifest: str | Path, card: str, heldout_auc: float | None = None,
+                           fmt: str = "keras", **extra) -> dict:
     """Build the manifest entry from the files on disk (sha256 of the model and of the data manifest)
-    and write it with server.modelstore.write_manifest_entry. `model_file` is relative to models_dir."""
+    and write it with server.modelstore.write_manifest_entry. `model_file` is relative to models_dir.
+
+    `heldout_auc` is the model's AUC on generators/sources it never saw in training (the worst fold when
+    there are several); the server lets only models at or above verdict.DECISIVE_MIN_HELDOUT_AUC decide a
+    verdict (None: unmeasured, so advisory)."""
     models_dir = Path(models_dir)
     path = models_dir / model_file
     entry = {
@@ -160,6 +165,7 @@ def publish_manifest_entry(models_dir: str | Path, key: str, *, model_file: str 
         "metrics": json.loads(json.dumps(metrics_, default=_jsonable)),
         "data_manifest_sha256": modelstore.sha256_file(data_manifest),
         "card": card,
+        "heldout_auc": None if heldout_auc is None else round(float(heldout_auc), 4),
     }
     entry.update(extra)
     modelstore.write_manifest_entry(models_dir, key, entry)

@@ -99,7 +99,9 @@ export function detectorLine(d) {
   if (d.verdict === 'not_applicable' || d.score === null || d.score === undefined) {
     return `${d.detector}: ${words}${d.reason ? ` (${d.reason})` : ''}`;
   }
-  return `${d.detector}: ${words}, score ${percent(d.score)}`;
+  // An advisory model is too weak on generators it never saw to decide the verdict: say so beside its score.
+  const note = d.advisory ? ' (advisory: shown, not used for the verdict)' : '';
+  return `${d.detector}: ${words}, score ${percent(d.score)}${note}`;
 }
 
 export function timingLines(timings) {

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { detailsModel, errorView, pendingView, timingLines, viewForCheck } from '../lib/details.js';
+import { detailsModel, detectorLine, errorView, pendingView, timingLines, viewForCheck } from '../lib/details.js';
 
 // Shaped like the server's check object (server brief: check object + result).
 const imageCheck = {
@@ -77,4 +77,9 @@ test('running check -> pending view with stage and progress', () => {
 
 test('timings ignore non-numbers and put total last', () => {
   assert.deepEqual(timingLines({ total: 2, x: 'n/a', decode: 0.0004 }), ['decode 0 ms', 'total 2.0 s']);
+});
+
+test('an advisory detector is marked as not deciding the verdict', () => {
+  const line = detectorLine({ detector: 'ai_image', verdict: 'likely_fake', score: 0.93, advisory: true });
+  assert.equal(line, 'ai_image: likely manipulated, score 93% (advisory: shown, not used for the verdict)');
 });

@@ -7,6 +7,7 @@ Result dict (what `Detector.predict` returns; JSON-serialisable, no numpy types)
     reason         str|None  human-readable reason when not applicable
     score          float|None  calibrated probability that the media is manipulated / synthetic
     verdict        "likely_fake" | "uncertain" | "likely_real" | "not_applicable"
+    advisory       bool   True when the model is too weak on unseen generators to decide (verdict.is_advisory)
     evidence       list[dict]  findings that are proof rather than a model score (provenance), may be empty
     regions        dict   optional: "faces" [{box:[x,y,w,h], score}], "timeline" [{t, score, faces}],
                           "segments" [{start, end, score}]
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
 from ..media.types import Media
+from ..verdict import is_advisory
 
 VERDICTS = ("likely_fake", "uncertain", "likely_real", "not_applicable")
 
@@ -61,6 +63,12 @@ class Detector:
     def version(self) -> str | None:
         return self.entry.get("version")
 
+    @property
+    def advisory(self) -> bool:
+        """A trained model whose held-out-generator AUC (manifest "heldout_auc") is unmeasured or below
+        verdict.DECISIVE_MIN_HELDOUT_AUC: shown, never deciding. Rule-based detectors are not advisory."""
+        return self.model_key is not None and is_advisory(self.entry.get("heldout_auc"))
+
     # Detectors run on a pool of worker threads: predict() must be thread-safe (guard stateful objects
     # such as cv2.FaceDetectorYN with a lock or keep one per thread).
     def warmup(self) -> None:
@@ -81,6 +89,7 @@ class Detector:
             "reason": reason,
             "score": None if score is None else round(float(score), 4),
             "verdict": verdict,
+            "advisory": self.advisory,
             "evidence": evidence or [],
             "regions": regions or {},
             "timings": timings or {},

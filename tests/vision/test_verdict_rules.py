@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from server.verdict import band, combine
+from server.verdict import DECISIVE_MIN_HELDOUT_AUC, band, combine, is_advisory
 
 
-def r(name, score, verdict, reason=None, evidence=None):
+def r(name, score, verdict, reason=None, evidence=None, advisory=False):
     return {"detector": name, "applicable": verdict != "not_applicable", "score": score, "verdict": verdict,
-            "reason": reason, "evidence": evidence or []}
+            "reason": reason, "evidence": evidence or [], "advisory": advisory}
 
 
 AI = [{"kind": "xmp", "detail": "IPTC DigitalSourceType = trainedAlgorithmicMedia", "indicates": "ai_generated"}]
@@ -28,6 +28,15 @@ CASES = [
      "likely_fake", 1.0, "provenance", "provenance"),
     ([NOFACE, NOMETA], "not_applicable", None, None, None),
     ([], "not_applicable", None, None, None),
+    # advisory models (too weak on unseen generators) are shown but never decide
+    ([NOFACE, r("ai_image", 0.95, "likely_fake", advisory=True), NOMETA], "uncertain", 0.95, "advisory", "ai_image"),
+    ([NOFACE, r("ai_image", 0.02, "likely_real", advisory=True)], "uncertain", 0.02, "advisory", "ai_image"),
+    ([r("face_manipulation", 0.1, "likely_real"), r("ai_image", 0.97, "likely_fake", advisory=True)],
+     "likely_real", 0.1, "models", "face_manipulation"),
+    ([r("face_manipulation", 0.8, "likely_fake"), r("ai_image", 0.97, "likely_fake", advisory=True)],
+     "likely_fake", 0.8, "models", "face_manipulation"),
+    ([r("ai_image", 0.9, "likely_fake", advisory=True), r("provenance", 1.0, "likely_fake", evidence=AI)],
+     "likely_fake", 1.0, "provenance", "provenance"),
 ]
 
 
@@ -40,6 +49,17 @@ def test_combine_table(results, verdict, score, basis, deciding):
     assert applied | set(skipped) == {x["detector"] for x in results}
     if NOFACE in results:
         assert skipped["face_manipulation"] == "no face found"
+
+
+@pytest.mark.parametrize("auc,advisory", [(None, True), (0.40, True), (DECISIVE_MIN_HELDOUT_AUC - 0.01, True),
+                                          (DECISIVE_MIN_HELDOUT_AUC, False), (0.9, False)])
+def test_models_below_the_heldout_floor_are_advisory(auc, advisory):
+    assert is_advisory(auc) is advisory
+
+
+def test_advisory_flag_is_reported_per_detector():
+    out = combine([r("face_manipulation", 0.3, "uncertain"), r("ai_image", 0.9, "likely_fake", advisory=True)])
+    assert {a["detector"]: a["advisory"] for a in out["applied"]} == {"face_manipulation": False, "ai_image": True}
 
 
 def test_absent_metadata_never_lowers_the_score():
