@@ -175,15 +175,20 @@ def _readable(check: dict) -> str:
         lines.append(f"Not applicable: {r['reason']}")
     else:
         words = {"likely_fake": "Likely manipulated", "likely_real": "Likely authentic", "uncertain": "Uncertain"}
-        lines.append(f"{words[r['verdict']]}: probability of manipulation {r['score']:.0%} "
-                     f"(a calibrated estimate, not a certainty; decided by {r['deciding_detector']})")
+        if r["score"] is None:  # only advisory models applied: none is reliable enough to decide
+            lines.append(f"{words[r['verdict']]}: no model that applies is reliable enough on unseen generators "
+                         "to decide (advisory scores below)")
+        else:
+            lines.append(f"{words[r['verdict']]}: probability of manipulation {r['score']:.0%} "
+                         f"(a calibrated estimate, not a certainty; decided by {r['deciding_detector']})")
     m = r["media"]
     lines.append(f"media: {m['kind']} {m['mime']} {m['size_bytes']:,} bytes sha256 {m['sha256'][:16]}"
                  + (" (cached result)" if check["cached"] else ""))
     for d in r["detectors"]:
         score = "-" if d["score"] is None else f"{d['score']:.3f}"
         lines.append(f"  {d['detector']:<20} {d['verdict']:<15} score {score:<6} model {d.get('model_version') or '-'}"
-                     + (f"  ({d['reason']})" if d.get("reason") else ""))
+                     + (f"  ({d['reason']})" if d.get("reason") else "")
+                     + ("  [advisory: not used for the verdict]" if d.get("advisory") else ""))
     return "\n".join(lines)
 
 

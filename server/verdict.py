@@ -42,7 +42,7 @@ def combine(results: list[dict]) -> dict:
       only if every one says likely_real; uncertain otherwise. The score is the highest decisive
       calibrated score (the detector with the strongest signal explains the verdict).
     - Advisory detectors (result["advisory"], see is_advisory) never decide: when only they apply the
-      verdict is uncertain, with their highest score and basis "advisory".
+      verdict is uncertain with no headline score, basis "advisory".
     - When no detector applies: not_applicable, with every detector's reason.
     `applied` lists each applicable detector's score and band, `not_applied` each other detector with its
     reason (e.g. "no face found"), `evidence` the positive provenance findings shown to the user as such.
@@ -76,9 +76,10 @@ def _decide(results: list[dict]) -> dict:
                 "deciding_detector": None}
     decisive = [r for r in scored if not r.get("advisory")]
     if not decisive:
-        top = max(scored, key=lambda r: r["score"])
-        return {"verdict": "uncertain", "score": round(top["score"], 4), "reason": None, "basis": "advisory",
-                "deciding_detector": top["detector"]}
+        # No headline probability: an advisory score is no calibrated estimate on unseen generators.
+        # Each detector's own score stays in the result for the details view.
+        return {"verdict": "uncertain", "score": None, "reason": None, "basis": "advisory",
+                "deciding_detector": None}
     scored = decisive
     worst = max(scored, key=lambda r: (RANK.get(r["verdict"], 1), r["score"]))
     verdict = worst["verdict"]

@@ -91,3 +91,17 @@ def test_altered_model_refuses_start_and_models_lists_it(tmp_path):
     assert "auc=0.910" in listed.stdout
     serve = _cli("serve", "--port", "1", "--models", str(models), "--data-dir", str(tmp_path / "d"), timeout=120)
     assert serve.returncode == 2 and "refusing to start" in serve.stderr and "sha256" in serve.stderr
+
+
+def test_readable_verdict_without_a_deciding_model_shows_no_probability():
+    # Only an advisory model applied: the headline must not present its score as a probability.
+    from server.cli import _readable
+    from server.verdict import combine
+
+    det = {"detector": "ai_image", "applicable": True, "score": 0.93, "verdict": "likely_fake", "advisory": True,
+           "reason": None, "evidence": [], "model_version": "x"}
+    result = {**combine([det]), "detectors": [det],
+              "media": {"kind": "image", "mime": "image/png", "size_bytes": 10, "sha256": "0" * 64}}
+    text = _readable({"status": "done", "cached": False, "result": result})
+    assert text.startswith("Uncertain: no model that applies is reliable enough")
+    assert "probability" not in text and "[advisory: not used for the verdict]" in text

@@ -29,8 +29,8 @@ CASES = [
     ([NOFACE, NOMETA], "not_applicable", None, None, None),
     ([], "not_applicable", None, None, None),
     # advisory models (too weak on unseen generators) are shown but never decide
-    ([NOFACE, r("ai_image", 0.95, "likely_fake", advisory=True), NOMETA], "uncertain", 0.95, "advisory", "ai_image"),
-    ([NOFACE, r("ai_image", 0.02, "likely_real", advisory=True)], "uncertain", 0.02, "advisory", "ai_image"),
+    ([NOFACE, r("ai_image", 0.95, "likely_fake", advisory=True), NOMETA], "uncertain", None, "advisory", None),
+    ([NOFACE, r("ai_image", 0.02, "likely_real", advisory=True)], "uncertain", None, "advisory", None),
     ([r("face_manipulation", 0.1, "likely_real"), r("ai_image", 0.97, "likely_fake", advisory=True)],
      "likely_real", 0.1, "models", "face_manipulation"),
     ([r("face_manipulation", 0.8, "likely_fake"), r("ai_image", 0.97, "likely_fake", advisory=True)],
