@@ -20,11 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=60.0)
-    ap.add_argument("--runs", type=int, default=7)
-    args = ap.parse_args()
+def measure(seconds: float = 60.0, runs: int = 7) -> dict:
+    """Median wall time of the shipped detector's predict() on `seconds` of real speech."""
     from server import modelstore
     from server.detectors import Context, discover
     from server.media.types import Media
@@ -40,7 +37,7 @@ def main() -> int:
     from server.media.decode import load_audio
 
     x = np.concatenate([load_audio(c) for c in clips])
-    x = np.tile(x, int(np.ceil(args.seconds * 16000 / len(x))))[: int(args.seconds * 16000)]
+    x = np.tile(x, int(np.ceil(seconds * 16000 / len(x))))[: int(seconds * 16000)]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "speech.wav"
         with wave.open(str(path), "wb") as w:
@@ -48,15 +45,22 @@ def main() -> int:
             w.writeframes((x * 32767).astype("<i2").tobytes())
         media = Media(kind="audio", path=path, sha256="0" * 64, size_bytes=path.stat().st_size)
         times = []
-        for _ in range(args.runs):
+        for _ in range(runs):
             t0 = time.perf_counter()
             r = det.predict(media, Context())
             times.append(time.perf_counter() - t0)
     med = statistics.median(times)
-    print(json.dumps({"audio_seconds": args.seconds, "runs": args.runs, "median_s": round(med, 3),
-                      "min_s": round(min(times), 3), "windows": r["windows"],
-                      "realtime_factor": round(args.seconds / med, 1), "target_s": 1.0,
-                      "meets_target": med <= 1.0}, indent=2))
+    return {"audio_seconds": seconds, "runs": runs, "median_s": round(med, 3),
+            "min_s": round(min(times), 3), "windows": r["windows"],
+            "realtime_factor": round(seconds / med, 1), "target_s": 1.0, "meets_target": med <= 1.0}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--runs", type=int, default=7)
+    args = ap.parse_args()
+    print(json.dumps(measure(args.seconds, args.runs), indent=2))
     return 0
 
 

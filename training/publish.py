@@ -148,8 +148,8 @@ def publish_manifest_entry(models_dir: str | Path, key: str, *, model_file: str 
     """Build the manifest entry from the files on disk (sha256 of the model and of the data manifest)
     and write it with server.modelstore.write_manifest_entry. `model_file` is relative to models_dir.
 
-    `heldout_auc` is the model's AUC on generators/sources it never saw in training (the worst fold when
-    there are several); the server lets only models at or above verdict.DECISIVE_MIN_HELDOUT_AUC decide a
+    `heldout_auc` is the model's AUC on generators it never saw in training (leave-system-out; the worst
+    held-out-generator fold when there are several); the server lets only models at or above verdict.DECISIVE_MIN_HELDOUT_AUC decide a
     verdict (None: unmeasured, so advisory)."""
     models_dir = Path(models_dir)
     path = models_dir / model_file
@@ -170,3 +170,18 @@ def publish_manifest_entry(models_dir: str | Path, key: str, *, model_file: str 
     entry.update(extra)
     modelstore.write_manifest_entry(models_dir, key, entry)
     return entry
+
+
+def role_text(heldout_auc: float | None, how: str) -> str:
+    """The card's "Role in the verdict" paragraph: whether the server lets this model decide a verdict,
+    from the measured held-out-generator AUC (`how` names the evaluation, e.g. "leave-system-out")."""
+    from server.verdict import DECISIVE_MIN_HELDOUT_AUC, is_advisory
+
+    if is_advisory(heldout_auc):
+        what = "was not measured" if heldout_auc is None else f"is {num(heldout_auc)} ({how})"
+        return (f"**Advisory.** Its AUC on generators it never saw {what}, below the "
+                f"{DECISIVE_MIN_HELDOUT_AUC} floor in server/verdict.py: the server shows its score in the "
+                "details but never lets it decide likely_fake or likely_real on its own.")
+    return (f"**Decisive.** {how} AUC {num(heldout_auc)} ≥ {DECISIVE_MIN_HELDOUT_AUC} (the floor in "
+            "server/verdict.py), so its band counts in the combined verdict.")
+

@@ -102,7 +102,8 @@ def evaluate_aigen(cfg: dict, smoke: bool = False) -> dict:
                               "\n\n" + md_table(["source", "fakes", "reals", "AUC", "accuracy@0.5"],
                                                 _rows(y[b], p_b, data["source"][b]))),
         ("Unseen generators (leave-source-out)", fold_txt or "not trained in this run"),
-        ("Role in the verdict", _role_text(res["folds"])),
+        ("Role in the verdict", publish.role_text(min((v["auc"] for v in res["folds"].values()), default=None),
+                                                  "leave-source-out")),
         ("Thresholds", f"lower {th['lower']:.4f}, upper {th['upper']:.4f} (fitted on half A). On half B: reals "
                        f"called likely_fake {pct(res['band_rates_B']['real_called_fake'])}, fakes called likely_real "
                        f"{pct(res['band_rates_B']['fake_called_real'])}. Calibration: {cal}."),
@@ -126,18 +127,3 @@ def evaluate_aigen(cfg: dict, smoke: bool = False) -> dict:
     publish.write_metrics_json(cards / "aigen_metrics.json", res)
     return {"val_B_auc": vb["auc"], "ece_B": vb["ece"], "folds": {k: v["auc"] for k, v in res["folds"].items()},
             "ms_per_image": round(res["ms_per_image_batch32"], 2), "size_mb": round(res["size_mb"], 2)}
-
-
-def _role_text(folds: dict) -> str:
-    """Whether the server lets this model decide a verdict, from the measured leave-source-out AUC."""
-    from server.verdict import DECISIVE_MIN_HELDOUT_AUC, is_advisory
-
-    auc = min((v["auc"] for v in folds.values()), default=None)
-    if is_advisory(auc):
-        what = "was not measured" if auc is None else f"is {num(auc)}"
-        return (f"**Advisory.** Its AUC on generators it never saw {what}, below the "
-                f"{DECISIVE_MIN_HELDOUT_AUC} floor (server/verdict.py): the server shows its score in the "
-                "details but never lets it decide likely_fake or likely_real on its own.")
-    return (f"Decisive: leave-source-out AUC {num(auc)} ≥ {DECISIVE_MIN_HELDOUT_AUC} (server/verdict.py), so its "
-            "band counts in the combined verdict.")
-

@@ -70,6 +70,7 @@ Random-split numbers are not reported: they measure memorised generators and spe
          "features and the same augmentation and split."),
         ("How the shipped model was chosen (same split, uncalibrated scores)", _selection_text(cfg, res)),
         ("Targets", targets),
+        ("Role in the verdict", publish.role_text(c["clean"]["auc"], "leave-system-out")),
         ("Calibration and thresholds", f"""
 Platt scaling fitted on the validation scores: a = {cal['params'].get('a')}, b = {cal['params'].get('b')}.
 ECE (15 bins): raw {num(cal['ece_raw'])}, calibrated in-sample {num(cal['ece_in_sample'])},
@@ -102,7 +103,9 @@ Features: `server/features/audio.py` (`{cfg['shipped']['features']['features']}`
 - Scores are probabilities, not proof; “uncertain” is a legitimate answer."""),
         ("Reproduce", f"""
 `python -m training.cli train {cfg['name']}` (or `fakescope train {cfg['name']}`) then
-`python -m training.cli evaluate {cfg['name']}`; config `training/configs/{cfg['name']}.json`."""),
+`python -m training.cli evaluate {cfg['name']}`; config `training/configs/{cfg['name']}.json`. The selection
+table comes from `python -m training.recipes.audio_search` (candidates in the config's `search` section;
+run after `train`, before `evaluate`)."""),
     ]
     return publish.write_card(card_path, "Model card: audio_speech (synthetic speech detector)", sections)
 
@@ -112,7 +115,10 @@ def _extra_fakes_text(res: dict) -> str:
     if not cs:
         return "No extra fakes were generated for this model beyond the dataset's own offline Debian TTS clips."
     per = ", ".join(f"`{k}` {v} ({_setting(cs['settings'][k])})" for k, v in cs["per_setting"].items())
-    return (f"**Extra training fakes (generated offline, `training/synth_audio.py`):** {cs['n']} Griffin-Lim "
+    head = ("**Extra training fakes (generated offline, `training/synth_audio.py`):**" if cs["shipped"] else
+            "**The shipped model uses no extra fakes.** Tried and rejected by the selection below "
+            "(`*_gl` candidates; generated offline by `training/synth_audio.py`):")
+    return (f"{head} {cs['n']} Griffin-Lim "
             f"copy-syntheses of the split's *training* real clips, one per clip, setting chosen by the clip's "
             f"hash: {per}; RMS-matched to the source, then the same random web-like degradations. Each copy "
             "joins its source real's group, so validation never contains a sentence/speaker seen in them. "
@@ -126,7 +132,8 @@ def _setting(p: dict) -> str:
 
 
 def _selection_text(cfg: dict, res: dict) -> str:
-    sel = res.get("selection") or {}
+    sel = (res.get("selection") or {}).get("candidates") or {}
+    chosen = (res.get("selection") or {}).get("chosen")
     if not sel:
         return "not run (`python -m training.recipes.audio_search`)"
     drop = cfg.get("search", {}).get("max_lowpass_auc_drop", 0.05)
@@ -134,16 +141,20 @@ def _selection_text(cfg: dict, res: dict) -> str:
     for tag, r in sel.items():
         fe = r["config"]["features"]
         syn = "Griffin-Lim copies" if r["config"].get("copy_synthesis") else "–"
-        rows.append([tag, f"{fe['features']} {fe['fmin_hz']:.0f} Hz–{fe['fmax_hz'] / 1000:g} kHz", syn,
+        band = f"{fe['fmin_hz']:.0f} Hz–{fe['fmax_hz'] / 1000:g} kHz" if "fmax_hz" in fe else "0–8 kHz"
+        rows.append([tag, f"{fe['features']} {band}", syn,
                      r.get("n_train", "–"), num(r["clean"]["auc"]), pct(r["clean"]["eer"]), num(r["mp3_64k"]["auc"]),
                      pct(r["mp3_64k"]["eer"]), num(r["lowpass_4k"]["auc"]), pct(r["lowpass_4k"]["eer"]),
-                     "yes" if r["passes_bandwidth_check"] else "**no**"])
+                     "yes" if r["passes_bandwidth_check"] else "**no**",
+                     f"{r.get('size_bytes', 0) / 1e6:.1f} MB", "**chosen**" if tag == chosen else ""])
     return (md_table(["candidate", "front-end", "extra fakes", "train clips", "AUC clean", "EER clean",
-                      "AUC mp3", "EER mp3", "AUC lp4k", "EER lp4k", "passes lp4k check"], rows) +
-            f"\n\nAll candidates: `{cfg['shipped']['architecture']}`, same split, seed, augmentation and epochs "
-            f"(`training/recipes/audio_search.py`). Rule: ship the best clean leave-system-out EER among "
-            f"candidates whose AUC drops by at most {drop} under `lowpass_4k` (otherwise the model measures "
-            f"bandwidth). Shipped: **{cfg['shipped']['name']}**.")
+                      "AUC mp3", "EER mp3", "AUC lp4k", "EER lp4k", "passes lp4k check", "size", ""], rows) +
+            "\n\nSame split, seed and augmentation for every candidate (`training/recipes/audio_search.py`; "
+            "the `mfcc_cnn1d` / `mel_cnn` rows are the reference baselines trained by `train`). Rule, fixed "
+            "before scoring: lowest clean leave-system-out EER among candidates whose AUC drops by at most "
+            f"{drop} under `lowpass_4k` (otherwise the model measures bandwidth) and whose file is ≤ 10 MB. "
+            f"The rule picks `{chosen}`; shipped: **{cfg['shipped']['name']}**"
+            f"{'' if _same(sel.get(chosen, {}).get('config'), cfg['shipped']) else ' — WARNING: not the rule’s pick'}.")
 
 
 def _speed_row(sp: dict | None) -> list:
@@ -151,3 +162,8 @@ def _speed_row(sp: dict | None) -> list:
         return ["60 s of audio scored", "≤ 1 s", "see `python bench/audio_speed.py`", "–"]
     return ["60 s of audio scored (bench/audio_speed.py, median of "
             f"{sp['runs']}, shared 2-core CPU)", "≤ 1 s", f"{sp['median_s']:.3f} s", sp["meets_target"]]
+
+
+def _same(a: dict | None, shipped: dict) -> bool:
+    keys = ("architecture", "features", "epochs", "copy_synthesis")
+    return bool(a) and all(a.get(k) == shipped.get(k) for k in keys)

@@ -110,23 +110,27 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
     res["leave_source_out"] = _leave_source_out(cfg, data, runs, smoke)
     res["size_bytes"] = model_file.stat().st_size
     res["selection"] = _selection(runs, cfg)
-    cs = cfg["shipped"].get("copy_synthesis")
+    tried = [c.get("copy_synthesis") for c in cfg.get("search", {}).get("candidates", {}).values()]
+    cs = cfg["shipped"].get("copy_synthesis") or next((t for t in tried if t), None)
     if cs:
         from .. import synth_audio
 
         used = np.isin(data.real_idx, tr)
         names = [synth_audio.setting_for(h, cs["settings"]) for h in data.table["sha256"][data.real_idx][used]]
         res["copy_synthesis"] = {"n": int(used.sum()), "per_setting": {n: names.count(n) for n in cs["settings"]},
-                                 "settings": {n: synth_audio.SETTINGS[n] for n in cs["settings"]}}
+                                 "settings": {n: synth_audio.SETTINGS[n] for n in cs["settings"]},
+                                 "shipped": bool(cfg["shipped"].get("copy_synthesis"))}
     _plots(cfg, res, data, va, raw, cal, th, plot_dir)
     publish.write_metrics_json(runs / "metrics.json", res)
     if write_manifest:
         entry = publish.publish_manifest_entry(
             root / "models", cfg["model_key"], model_file=cfg["model_file"], version=cfg["version"],
-            input_spec={**spec, "serving": cfg["serving"], "input_shape": [None, *model.input_shape[2:]]},
+            input_spec={**spec, "serving": cfg["serving"], "input_shape": list(model.input_shape[1:])},
             calibration=params, thresholds=th, metrics_=_headline(res),
             data_manifest=resolve_path(cfg["data"]["root"]) / cfg["data"].get("manifest", "MANIFEST.csv"),
-            card=str(Path(cfg["card"]).relative_to("models").as_posix()))
+            card=str(Path(cfg["card"]).relative_to("models").as_posix()),
+            # every validation generator is unseen (leave-system-out), so the clean AUC is the held-out one
+            heldout_auc=res["conditions"]["clean"]["auc"])
         res["manifest_entry"] = entry["sha256"]
         res["speed"] = _speed(root)  # needs the new manifest entry: the bench loads the served model
         publish.write_metrics_json(runs / "metrics.json", res)
@@ -153,13 +157,17 @@ def _selection(runs: Path, cfg: dict) -> dict:
     f = runs / "search.json"
     if not f.exists():
         return {}
-    from .audio_search import passes_bandwidth_check
+    from .audio_search import choose, eligible, passes_bandwidth_check
 
     res = json.loads(f.read_text())
     drop = cfg.get("search", {}).get("max_lowpass_auc_drop", 0.05)
-    for r in res.values():
+    for tag, r in res.items():
+        model = runs / (f"{tag}.keras" if tag in cfg["baselines"] else f"search_{tag}.keras")
+        if model.exists():  # measured now: the file the row was scored with
+            r["size_bytes"] = model.stat().st_size
         r["passes_bandwidth_check"] = passes_bandwidth_check(r, drop)
-    return res
+        r["eligible"] = eligible(r, cfg)
+    return {"candidates": res, "chosen": choose(res, cfg)}
 
 
 def _headline(res: dict) -> dict:

@@ -24,6 +24,8 @@ CONDITIONS = ("clean", "mp3_64k", "lowpass_4k")
 
 
 def candidate_config(cfg: dict, tag: str) -> dict:
+    if tag in cfg["baselines"]:  # reference baselines compete too (their train() models are scored)
+        return cfg["baselines"][tag]
     over = cfg["search"]["candidates"][tag]
     out = {**cfg["shipped"], **{k: v for k, v in over.items() if k != "features"}}
     out["features"] = {**cfg["shipped"]["features"], **over.get("features", {})}
@@ -53,9 +55,9 @@ def run(cfg: dict, tags: list[str], retrain: bool = False, log=print) -> dict:
     for tag in tags:
         mcfg = candidate_config(cfg, tag)
         t0 = time.time()
-        path = runs / f"search_{tag}.keras"
+        path = runs / (f"{tag}.keras" if tag in cfg["baselines"] else f"search_{tag}.keras")
         feats, y, idx = training_set(data, mcfg, cfg, tr, n_var)
-        if path.exists() and not retrain:  # already trained with this config: only (re)score it
+        if path.exists() and (not retrain or tag in cfg["baselines"]):  # already trained with this config: only (re)score it
             import keras
 
             model = keras.saving.load_model(str(path), compile=False)
@@ -67,6 +69,7 @@ def run(cfg: dict, tags: list[str], retrain: bool = False, log=print) -> dict:
         r = {**results.get(tag, {}), **score(model, data, mcfg, va)}
         r["n_train"] = int(len(idx))
         r["n_train_fake"] = int(y[idx].sum())
+        r["size_bytes"] = path.stat().st_size
         r["config"] = mcfg
         results[tag] = r
         out_json.write_text(json.dumps(results, indent=2, default=float))
@@ -76,6 +79,20 @@ def run(cfg: dict, tags: list[str], retrain: bool = False, log=print) -> dict:
 
 def passes_bandwidth_check(r: dict, max_drop: float) -> bool:
     return r["clean"]["auc"] - r["lowpass_4k"]["auc"] <= max_drop
+
+
+def eligible(r: dict, cfg: dict) -> bool:
+    """Passes the low-pass-4 kHz shortcut check and the model-file size target."""
+    s = cfg.get("search", {})
+    return (passes_bandwidth_check(r, s.get("max_lowpass_auc_drop", 0.05))
+            and r.get("size_bytes", 0) <= s.get("max_size_mb", 10.0) * 1e6)
+
+
+def choose(results: dict, cfg: dict) -> str | None:
+    """The rule (fixed in the brief before any candidate was scored): lowest clean leave-system-out
+    EER among eligible candidates; ties broken by higher clean AUC."""
+    ok = [t for t, r in results.items() if eligible(r, cfg)]
+    return min(ok, key=lambda t: (results[t]["clean"]["eer"], -results[t]["clean"]["auc"])) if ok else None
 
 
 def main(argv: list[str]) -> int:
