@@ -16,8 +16,10 @@ def _toy(n=400):
 
 def test_stop_slice_is_training_groups_only():
     cfg = load_config("face")
+    cfg["split"] = {**cfg["split"], "stop_fraction": 0.12}
     data = _toy()
     train, val = split(data, cfg)
+    assert not stop_slice(data, train, {**cfg, "split": {**cfg["split"], "stop_fraction": 0.0}}).any()
     stop = stop_slice(data, train, cfg)
     assert stop.any() and not (stop & val).any() and not (stop & ~train).any()
     # whole groups: no group has rows both in the stop slice and in the fitted part

@@ -27,10 +27,17 @@ def load_data(cfg: dict, smoke: bool) -> dict:
 def split(data: dict, cfg: dict) -> tuple[np.ndarray, np.ndarray]:
     """Boolean (train, val) masks: val = a random share of GROUPS (never files) of every source.
     CIPLAB's tight `crop__` copies duplicate its 160 px photos (same group): they stay out of training
-    (half the epoch for no new faces) but are kept in validation."""
+    (half the epoch for no new faces) but are kept in validation. `train` still contains the stop slice."""
     val = group_holdout(data["group"], cfg["split"]["val_fraction"], cfg["split"]["seed"])
     dup = np.char.find(data["path"].astype(str), "/crop__") >= 0
     return ~val & ~dup, val
+
+
+def stop_slice(data: dict, train: np.ndarray, cfg: dict) -> np.ndarray:
+    """A share of the TRAINING groups kept out of fitting: early stopping picks the epoch on it (never on
+    validation half B, never on a held-out generator), and evaluate adds it to the calibration set."""
+    frac = cfg["split"].get("stop_fraction", 0.0)
+    return train & group_holdout(data["group"], frac, cfg["split"]["seed"] + 2) if frac else np.zeros_like(train)
 
 
 def fold_masks(data: dict, train: np.ndarray, val: np.ndarray, held_gen: str):
@@ -45,7 +52,9 @@ def fold_masks(data: dict, train: np.ndarray, val: np.ndarray, held_gen: str):
 class FaceBatches:
     """Epoch batches: cached crops, SBI fakes made from real crops, web augmentation on every sample."""
 
-    def __init__(self, data: dict, idx: np.ndarray, batch: int, sbi_rate: float, seed: int, augment=True):
+    def __init__(self, data: dict, idx: np.ndarray, batch: int, sbi_rate: float, seed: int, augment=True,
+                 swap_artifacts: bool = False):
+        self.swap_artifacts = swap_artifacts
         self.crops, self.lm, self.y = data["crops"], data["landmarks"], data["label"]
         self.idx, self.batch, self.sbi_rate, self.augment = idx, batch, sbi_rate, augment
         self.rng = np.random.default_rng(seed)
@@ -64,7 +73,7 @@ class FaceBatches:
                 i, sbi = items[k]
                 img = self.crops[i]
                 if sbi:
-                    img = self_blend(img, self.lm[i], self.rng)
+                    img = self_blend(img, self.lm[i], self.rng, self.swap_artifacts)
                 if self.augment:
                     if self.rng.random() < 0.3:
                         img = border_smear(img, self.rng)
@@ -83,7 +92,13 @@ def predict_crops(model, crops: np.ndarray, batch: int = 256, degrade=None) -> n
     return np.concatenate(out) if out else np.zeros(0)
 
 
-def fit_model(data: dict, tr: np.ndarray, va: np.ndarray, cfg: dict, epochs: int, seed: int, log=print):
+def fit_model(data: dict, tr: np.ndarray, va: np.ndarray, cfg: dict, epochs: int, seed: int, log=print,
+              info: dict | None = None):
+    """Adam + cosine decay for `epochs`; with a non-empty `va` (the stop slice) the weights of the epoch
+    with the best slice AUC are kept and training stops after `patience` epochs without improvement.
+    `info` (optional) receives the per-epoch training losses and the kept epoch."""
+    import time
+
     import keras
 
     from training.architectures import build
@@ -91,18 +106,37 @@ def fit_model(data: dict, tr: np.ndarray, va: np.ndarray, cfg: dict, epochs: int
     set_seed(seed)
     t = cfg["train"]
     model = build(cfg["architecture"], input_size=INPUT_SIZE, **cfg.get("architecture_kwargs", {}))
-    gen = FaceBatches(data, np.flatnonzero(tr), t["batch_size"], t["sbi_rate"], seed)
+    gen = FaceBatches(data, np.flatnonzero(tr), t["batch_size"], t["sbi_rate"], seed,
+                      swap_artifacts=t.get("sbi_swap_artifacts", False))
     steps = int(np.ceil(len(gen.idx) * (1 + t["sbi_rate"] * 0.5) / t["batch_size"])) * epochs
     lr = keras.optimizers.schedules.CosineDecay(t["lr"], max(1, steps), alpha=0.05)
     model.compile(optimizer=keras.optimizers.Adam(lr), loss="binary_crossentropy")
     from training.metrics import roc_auc
 
+    vi = np.flatnonzero(va)
+    best, best_w, since = -1.0, None, 0
+    info = {} if info is None else info
+    info.update(losses=[], best_epoch=None, best_stop_auc=None)
     for ep in range(epochs):
+        t0 = time.perf_counter()
         losses = [float(model.train_on_batch(x, y)) for x, y in gen.epoch()]
-        vi = np.flatnonzero(va)
-        p = predict_crops(model, data["crops"][vi])
+        p = predict_crops(model, data["crops"][vi]) if len(vi) else np.zeros(0)
         auc = roc_auc(data["label"][vi], p) if len(np.unique(data["label"][vi])) == 2 else float("nan")
-        log(f"  epoch {ep + 1}/{epochs}: loss {np.mean(losses):.4f}  val AUC {auc:.4f} (n={len(vi)})")
+        log(f"  epoch {ep + 1}/{epochs}: loss {np.mean(losses):.4f}  stop-slice AUC {auc:.4f} (n={len(vi)}) "
+            f"{time.perf_counter() - t0:.0f} s", flush=True)
+        info["losses"].append(round(float(np.mean(losses)), 4))
+        if np.isnan(auc):
+            continue
+        if auc > best:
+            best, best_w, since = auc, model.get_weights(), 0
+            info.update(best_epoch=ep + 1, best_stop_auc=round(float(auc), 4))
+        else:
+            since += 1
+            if since >= t.get("patience", epochs):
+                log(f"  early stop: best stop-slice AUC {best:.4f}")
+                break
+    if best_w is not None:
+        model.set_weights(best_w)
     return model
 
 
@@ -115,28 +149,40 @@ def train(cfg: dict, out_dir: Path, smoke: bool = False) -> dict:
     epochs = 1 if smoke else t["epochs"]
     summary = {}
     folds = [] if smoke else cfg.get("holdout_folds", [])
+    stop = stop_slice(data, train_m, cfg)
+    fit_m = train_m & ~stop
     for gen in folds:
-        tr, va = fold_masks(data, train_m, val_m, gen)
-        print(f"fold without {gen}: train {tr.sum()} crops, validate {va.sum()}")
-        m = fit_model(data, tr, va, cfg, t.get("fold_epochs", epochs), t["seed"])
+        tr, _ = fold_masks(data, fit_m, val_m, gen)
+        st = stop & (np.array([generator_of(s) for s in data["source"]]) != gen)
+        print(f"fold without {gen}: train {tr.sum()} crops, stop slice {st.sum()}", flush=True)
+        m = fit_model(data, tr, st, cfg, t.get("fold_epochs", epochs), t["seed"])
         m.save(out_dir / f"holdout_{gen}.keras")
         summary[f"holdout_{gen}"] = str(out_dir / f"holdout_{gen}.keras")
-    if cfg.get("baseline") and not smoke:
+    reuse = cfg.get("baseline", {}).get("reuse") and (out_dir / "baseline_xception.json").exists()
+    if cfg.get("baseline") and not smoke and not reuse:
         from training.recipes.face_baseline import train_baseline
 
         summary["baseline"] = train_baseline(cfg, out_dir)
-    print(f"shipped model: train {train_m.sum()} crops, validate {val_m.sum()}")
-    model = fit_model(data, train_m, val_m, cfg, epochs, t["seed"])
+    print(f"shipped model: train {fit_m.sum()} crops, stop slice {stop.sum()}", flush=True)
+    fit_info: dict = {}
+    model = fit_model(data, fit_m, stop, cfg, epochs, t["seed"], info=fit_info)
     path = out_dir / "model.keras"
     model.save(path)
     (out_dir / "train_info.json").write_text(json.dumps(
-        {"n_train": int(train_m.sum()), "n_val": int(val_m.sum()), "epochs": epochs, "smoke": smoke,
-         "folds": folds, "params": int(model.count_params())}, indent=2))
+        {"n_train": int(fit_m.sum()), "n_stop": int(stop.sum()), "n_val": int(val_m.sum()), "epochs": epochs, "smoke": smoke,
+         "folds": folds, "params": int(model.count_params()),
+         "losses": fit_info["losses"], "best_epoch": fit_info["best_epoch"],
+         "best_stop_auc": fit_info["best_stop_auc"]}, indent=2))
     summary["model"] = str(path)
     if not smoke:
         dest = repo_root() / "models" / cfg["model_file"]
         shutil.copyfile(path, dest)
         summary["published"] = str(dest)
+        if cfg.get("video_finetune"):  # group-CV on the paired clips, then the all-groups fine-tune is shipped
+            from training.recipes.face_video import run as video_run
+
+            shutil.copyfile(path, out_dir / "model_image.keras")
+            summary["video_auc_group_cv"] = video_run(cfg, out_dir, publish=True)["auc_cv"]
     return summary
 
 
