@@ -9,7 +9,6 @@ import shutil
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 from . import __version__

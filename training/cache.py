@@ -36,3 +36,21 @@ def cached(namespace: str, key: str, compute: Callable[[], np.ndarray], root: Pa
     np.save(tmp, arr, allow_pickle=False)
     os.replace(tmp, path)
     return arr
+
+
+def cached_arrays(path: Path, compute: Callable[[], dict]) -> dict[str, np.ndarray]:
+    """Load a dict of named arrays from the .npz file `path`, or compute it, store it atomically (a killed
+    run leaves no torn file behind) and return it."""
+    path = Path(path)
+    if path.exists():
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+        except (ValueError, OSError):
+            path.unlink(missing_ok=True)
+    data = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.npz")
+    np.savez(tmp, **data)
+    os.replace(tmp, path)
+    return data

@@ -1,5 +1,4 @@
 """One-epoch training on a tiny subset into tmp_path; the server's detector loads and runs the result."""
-import io
 import wave as wavmod
 from pathlib import Path
 

@@ -140,5 +140,11 @@ def train(cfg: dict, out_dir: Path, smoke: bool = False, log=print) -> dict:
                             epochs=max(mcfg["epochs"] * 2 // 3, 1), log=log)
                 model.save(out_dir / f"lso_{src}_{tag}.keras")
                 done[f"lso_{src}_{tag}"] = {"seconds": round(time.time() - t0, 1)}
+    if not smoke and cfg.get("search"):
+        # The candidates the selection rule compares (the card's selection table), on the same split.
+        from .audio_search import run as run_search
+
+        tags = list(cfg["search"]["candidates"]) + list(cfg["baselines"])
+        done["search"] = sorted(run_search(cfg, tags, retrain=True, log=log))
     (out_dir / "train_log.json").write_text(json.dumps(done, indent=2))
     return done

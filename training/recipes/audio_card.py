@@ -103,9 +103,9 @@ Features: `server/features/audio.py` (`{cfg['shipped']['features']['features']}`
 - Scores are probabilities, not proof; “uncertain” is a legitimate answer."""),
         ("Reproduce", f"""
 `python -m training.cli train {cfg['name']}` (or `fakescope train {cfg['name']}`) then
-`python -m training.cli evaluate {cfg['name']}`; config `training/configs/{cfg['name']}.json`. The selection
-table comes from `python -m training.recipes.audio_search` (candidates in the config's `search` section;
-run after `train`, before `evaluate`)."""),
+`python -m training.cli evaluate {cfg['name']}`; config `training/configs/{cfg['name']}.json`. `train`
+also fits the selection candidates (the config's `search` section, `training/recipes/audio_search.py`),
+so the two commands rebuild the model, this card and the manifest entry from a clean checkout."""),
     ]
     return publish.write_card(card_path, "Model card: audio_speech (synthetic speech detector)", sections)
 

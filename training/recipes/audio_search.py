@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from pathlib import Path
 
 from .. import metrics
 from ..audio_data import AudioData

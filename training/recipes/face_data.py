@@ -13,6 +13,7 @@ import numpy as np
 
 from server.features.face import CROP_SIZE, MARGIN, FaceFinder, crop_face
 from server.media.decode import DecodeError, load_image
+from training.cache import cached_arrays
 
 FACE_SOURCES = ("ciplab_rff", "utkface", "sdfd_sd21", "stylegan_faces", "ffhq")
 GENERAL_SOURCES = ("kurlyto_aiornot",)
@@ -35,10 +36,10 @@ def build_crop_cache(images_dir: Path, repo: Path, cache_dir: Path, limit: int |
     if limit:
         rows = rows[:: max(1, len(rows) // limit)][:limit]
     key = hashlib.sha1(f"{MARGIN}-{CROP_SIZE}-{len(rows)}-{rows[0]['path']}-{rows[-1]['path']}".encode()).hexdigest()[:10]
-    path = cache_dir / f"face_crops_{key}.npz"
-    if path.exists():
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
+    return cached_arrays(cache_dir / f"face_crops_{key}.npz", lambda: _crop_all(images_dir, repo, rows))
+
+
+def _crop_all(images_dir: Path, repo: Path, rows: list[dict]) -> dict:
     finder = FaceFinder(yunet_path(repo))
     crops, lms, keep, missed = [], [], [], []
     for r in rows:
@@ -55,7 +56,7 @@ def build_crop_cache(images_dir: Path, repo: Path, cache_dir: Path, limit: int |
         crops.append(c)
         lms.append(lm)
         keep.append(r)
-    data = {
+    return {
         "crops": np.stack(crops).astype(np.uint8),
         "landmarks": np.stack(lms).astype(np.float32),
         "label": np.array([1 if r["label"] == "fake" else 0 for r in keep], np.int32),
@@ -65,9 +66,6 @@ def build_crop_cache(images_dir: Path, repo: Path, cache_dir: Path, limit: int |
         "path": np.array([r["path"] for r in keep]),
         "missed": np.array(missed if missed else [""]),
     }
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    np.savez(path, **data)
-    return data
 
 
 def group_holdout(groups: np.ndarray, frac: float, seed: int) -> np.ndarray:

@@ -12,6 +12,7 @@ import numpy as np
 
 from server.features.image import RESIZE_SHORT
 from server.media.decode import load_image
+from training.cache import cached_arrays
 
 # CIPLAB fakes are Photoshop edits, not generated images; CIPLAB tight crops (14-115 px) would be
 # upscaled into a blur that only real photos show.
@@ -38,18 +39,15 @@ def build_image_cache(images_dir: Path, cache_dir: Path, limit: int | None = Non
     if limit:
         rows = rows[:: max(1, len(rows) // limit)][:limit]
     key = hashlib.sha1(f"{RESIZE_SHORT}-{len(rows)}-{rows[0]['path']}-{rows[-1]['path']}".encode()).hexdigest()[:10]
-    path = cache_dir / f"whole_images_{key}.npz"
-    if path.exists():
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
+    return cached_arrays(cache_dir / f"whole_images_{key}.npz", lambda: _load_all(images_dir, rows))
+
+
+def _load_all(images_dir: Path, rows: list[dict]) -> dict:
     imgs = [square(load_image(images_dir / r["path"])) for r in rows]
-    data = {"images": np.stack(imgs).astype(np.uint8),
+    return {"images": np.stack(imgs).astype(np.uint8),
             "label": np.array([1 if r["label"] == "fake" else 0 for r in rows], np.int32),
             "source": np.array([r["source"] for r in rows]), "system": np.array([r["system"] for r in rows]),
             "group": np.array([r["group"] for r in rows]), "path": np.array([r["path"] for r in rows])}
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    np.savez(path, **data)
-    return data
 
 
 def category(system: str) -> str:
