@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import calibration
 from ..features.image import standardize_image, to_model_input
-from ..media.decode import DecodeError, load_image
+from ..media.decode import DecodeError
 from ..verdict import band
 from .base import Context, Detector, register
 
@@ -39,7 +39,7 @@ class AIImageDetector(Detector):
     def predict(self, media, ctx: Context) -> dict:
         t0 = time.perf_counter()
         try:
-            rgb = load_image(media.path)
+            rgb = media.image()
         except DecodeError as exc:
             return self.not_applicable(f"image could not be decoded: {exc}")
         if min(rgb.shape[:2]) < MIN_SIDE:

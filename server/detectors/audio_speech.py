@@ -13,7 +13,7 @@ import numpy as np
 
 from ..calibration import apply as calibrate
 from ..features import audio as feats
-from ..media.decode import AUDIO_RATE, DecodeError, load_audio
+from ..media.decode import AUDIO_RATE, DecodeError
 from ..verdict import band
 from .base import Detector, register
 
@@ -43,13 +43,12 @@ class AudioSpeechDetector(Detector):
         t0 = time.perf_counter()
         if self.model is None:
             return self.not_applicable("the audio model is not installed")
-        path = media.path if media.kind == "audio" else media.audio_path
-        if path is None:
+        if media.kind != "audio" and media.audio_path is None:
             return self.not_applicable("the video has no audio track")
         spec, serving = self._spec()
         ctx.progress("decoding audio", 0.0)
         try:
-            wave = load_audio(path, AUDIO_RATE, max_seconds=serving["max_seconds"])
+            wave = media.audio(serving["max_seconds"])
         except DecodeError as exc:
             return self.not_applicable(f"the audio could not be decoded: {exc}")
         t_dec = time.perf_counter()

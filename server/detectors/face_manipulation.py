@@ -15,7 +15,7 @@ import numpy as np
 from .. import calibration
 from ..features import video as vid
 from ..features.face import FaceFinder, crop_face, standardize, to_model_input
-from ..media.decode import DecodeError, load_image
+from ..media.decode import DecodeError
 from ..verdict import band
 from .base import Context, Detector, register
 
@@ -72,7 +72,7 @@ class FaceManipulationDetector(Detector):
     def predict_image(self, media, ctx: Context) -> dict:
         t0 = time.perf_counter()
         try:
-            rgb = load_image(media.path)
+            rgb = media.image()
         except DecodeError as exc:
             return self.not_applicable(f"image could not be decoded: {exc}")
         ctx.progress("faces", 0.2)

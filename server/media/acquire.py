@@ -128,13 +128,13 @@ def _decode_facts(media: Media, workdir: Path, settings: Settings) -> None:
     try:
         if media.kind == "image":
             w, h = decode.image_size(media.path)
-            img = decode.load_image(media.path)
+            img = media.image()
             media.facts.update(width=int(img.shape[1]), height=int(img.shape[0]), stored_width=w, stored_height=h)
         elif media.kind == "video":
             _video_facts(media, workdir, settings)
         else:
             limit = settings.max_audio_seconds
-            samples = decode.load_audio(media.path, max_seconds=limit + 1)
+            samples = media.audio(limit + 1)
             duration = samples.size / decode.AUDIO_RATE
             if duration > limit:
                 raise ApiError("too_large", f"the audio lasts over {limit:.0f} s, the limit", limit_seconds=limit)
