@@ -34,11 +34,42 @@ def model_specs(cfg: dict, smoke: bool) -> list[tuple[str, dict]]:
     return specs
 
 
-def _epoch_batch(feats: list[np.ndarray], idx: np.ndarray, rng: np.random.Generator, crop: int | None):
+def logspec_bin_hz(spec: dict) -> np.ndarray:
+    """Centre frequency (Hz) of each pooled `logspec` bin (mirrors server.features.audio.logspec)."""
+    hz = spec["sr"] / spec["n_fft"]
+    lo, hi = int(round(spec["fmin_hz"] / hz)), int(round(spec["fmax_hz"] / hz)) + 1
+    p = int(spec.get("pool", 1))
+    n = (hi - lo) // p
+    return (lo + np.arange(n) * p + (p - 1) / 2.0) * hz
+
+
+def band_mask(x: np.ndarray, spec: dict, rng: np.random.Generator, bm: dict) -> np.ndarray:
+    """Random low-pass applied in feature space to a (N, frames, bins, 1) logspec batch, to both
+    classes alike: with probability bm["p"] a clip gets the attenuation of the zero-phase 8th-order
+    Butterworth (training.augment_audio.lowpass) at a cutoff drawn from [min_hz, max_hz], floored at
+    the clip's quietest value and re-centred like logspec. WHY: fakes in this data carry more energy
+    above 4-7 kHz; masking that band often makes it usable but never decisive (lowpass_4k check)."""
+    hz = logspec_bin_hz(spec)
+    assert len(hz) == x.shape[2], (len(hz), x.shape)
+    sel = rng.random(len(x)) < bm.get("p", 0.75)
+    cut = rng.uniform(bm.get("min_hz", 3500.0), bm.get("max_hz", 7500.0), size=len(x))
+    order = bm.get("order", 8)
+    att_db = 20.0 * np.log10(1.0 + (hz[None, :] / cut[:, None]) ** (2 * order))  # |H|^4: filtfilt
+    y = x - (att_db / 20.0)[:, None, :, None]  # features are dB / 20
+    y = np.maximum(y, x.min(axis=(1, 2, 3), keepdims=True))
+    y -= y.mean(axis=(1, 2, 3), keepdims=True)
+    return np.where(sel[:, None, None, None], y, x).astype(np.float32)
+
+
+def _epoch_batch(feats: list[np.ndarray], idx: np.ndarray, rng: np.random.Generator, crop: int | None,
+                 mask: tuple[dict, dict] | None = None):
     """One epoch's inputs: each training clip once, in a randomly chosen variant (clean or degraded),
-    with a random time crop for spectrogram inputs (a cheap random-offset augmentation)."""
+    with a random time crop for spectrogram inputs (a cheap random-offset augmentation) and, when
+    `mask` = (feature spec, band_mask config) is given, a random feature-space low-pass."""
     choice = rng.integers(0, len(feats), size=len(idx))
     x = np.stack([feats[c][i] for c, i in zip(choice, idx)]).astype(np.float32)
+    if mask:  # before the crop: logspec re-centres over the whole window
+        x = band_mask(x, mask[0], rng, mask[1])
     if crop and x.ndim == 4 and x.shape[1] > crop:
         starts = rng.integers(0, x.shape[1] - crop + 1, size=len(x))
         x = np.stack([xi[s:s + crop] for xi, s in zip(x, starts)])
@@ -69,7 +100,8 @@ def fit(mcfg: dict, feats: list[np.ndarray], y: np.ndarray, train_idx: np.ndarra
     for ep in range(epochs):
         t0 = time.time()
         order = rng.permutation(len(train_idx))
-        x = _epoch_batch(feats, train_idx[order], rng, mcfg.get("crop_frames"))
+        mask = (mcfg["features"], mcfg["band_mask"]) if mcfg.get("band_mask") else None
+        x = _epoch_batch(feats, train_idx[order], rng, mcfg.get("crop_frames"), mask)
         h = model.fit(x, yt[order], sample_weight=weights[order], batch_size=mcfg["batch"], epochs=1,
                       verbose=0, shuffle=False)
         log(f"    epoch {ep + 1}/{epochs} loss {h.history['loss'][-1]:.4f} ({time.time() - t0:.0f} s)")
