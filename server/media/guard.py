@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import requests
@@ -99,3 +101,35 @@ def guarded_session(allow_private: bool = False) -> requests.Session:
     s.mount("http://", adapter)
     s.mount("https://", adapter)
     return s
+
+
+# yt-dlp does its own networking (redirects, embeds, fragments), out of reach of the guarded session.
+# While it runs, name resolution on that thread drops forbidden addresses, so every connection it opens
+# goes only to allowed ones: redirects and DNS rebinding included. Other threads are untouched.
+GUARD_REFUSAL = "FakeScope address guard"
+_resolver = threading.local()
+_system_getaddrinfo = socket.getaddrinfo
+
+
+def _guarded_getaddrinfo(host, port, *args, **kwargs):
+    results = _system_getaddrinfo(host, port, *args, **kwargs)
+    allow = getattr(_resolver, "allow_private", None)
+    if allow is None:
+        return results
+    kept = [r for r in results if ip_allowed(str(r[4][0]), allow)]
+    if not kept:
+        raise socket.gaierror(socket.EAI_NONAME, f"{GUARD_REFUSAL}: {host} is not a public address")
+    return kept
+
+
+@contextmanager
+def guarded_resolution(allow_private: bool = False):
+    """Within the block, on the calling thread, host lookups return only allowed addresses (a host with
+    none fails to resolve with a message containing GUARD_REFUSAL)."""
+    socket.getaddrinfo = _guarded_getaddrinfo  # idempotent; inactive on threads outside such a block
+    previous = getattr(_resolver, "allow_private", None)
+    _resolver.allow_private = allow_private
+    try:
+        yield
+    finally:
+        _resolver.allow_private = previous

@@ -1,7 +1,8 @@
 """Page URLs (YouTube, X, news pages, plain HTML with a <video>) through yt-dlp used as a library: one
 item, at most 480p, duration and size caps, ffmpeg from imageio-ffmpeg, files only in the check's temp dir.
-yt-dlp does its own networking, so the guard checks the page URL and every candidate media URL before
-any download starts."""
+yt-dlp does its own networking: the guard checks the page URL and every candidate media URL before any
+download starts (clear errors), and the whole run happens inside guard.guarded_resolution, so redirects,
+embeds and fragments it fetches on its own can only reach allowed addresses."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Callable
 
 from ..errors import ApiError
 from .decode import ffmpeg_exe
-from .guard import check_url
+from .guard import GUARD_REFUSAL, check_url, guarded_resolution
 
 FORMAT = "b[height<=?480]/bv*[height<=?480]+ba/w"
 
@@ -57,9 +58,12 @@ def fetch_page_media(url: str, workdir: Path, *, max_bytes: int, max_seconds: fl
         "noprogress": True, "logger": log, "progress_hooks": [hook], "socket_timeout": socket_timeout,
         "retries": 1, "fragment_retries": 1, "overwrites": True, "restrictfilenames": True,
         "writethumbnail": False, "updatetime": False, "no_color": True,
+        # Downloads stay on this thread and inside yt-dlp (no ffmpeg or other external downloader fetching
+        # by itself), so the thread-scoped resolver guard covers every connection.
+        "concurrent_fragment_downloads": 1, "hls_prefer_native": True, "external_downloader": {},
     }
     try:
-        with yt_dlp.YoutubeDL(params) as ydl:
+        with guarded_resolution(allow_private), yt_dlp.YoutubeDL(params) as ydl:
             info = ydl.extract_info(url, download=False, process=False)
             info = _single(ydl, info, allow_private)
             for candidate in _media_urls(info):
@@ -73,6 +77,8 @@ def fetch_page_media(url: str, workdir: Path, *, max_bytes: int, max_seconds: fl
         raise
     except yt_dlp.utils.DownloadError as exc:
         msg = log.last_error or str(exc)
+        if GUARD_REFUSAL in msg:
+            raise ApiError("forbidden_address", f"the page leads to an address the server must not fetch: {msg[:200]}") from None
         if "Unsupported URL" in msg:
             raise ApiError("unsupported_media", "no image, video or audio found at this address") from None
         if "larger than max-filesize" in msg or "File is larger" in msg:
