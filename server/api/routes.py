@@ -77,7 +77,7 @@ def _create_from_upload(svc):
         if path.stat().st_size > svc.settings.max_bytes(resolved):
             raise too_large(svc.settings.max_bytes(resolved))
         filename = (upload.filename or "")[:255] or None
-        source = Source(kind=kind, upload=path, filename=filename)
+        source = Source(kind=kind, upload=path, filename=filename, upload_sha256=sha)
         check_id = new_id()
         cached = svc.store.cached_result(svc.pipeline.cache_key(sha, resolved))
         if cached is not None:

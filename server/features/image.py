@@ -16,16 +16,22 @@ RESIZE_SHORT = 144
 JPEG_QUALITY = 90
 
 
-def standardize_image(rgb: np.ndarray) -> np.ndarray:
-    """RGB uint8 of any size -> INPUT_SIZE x INPUT_SIZE RGB uint8 (resize, centre crop, re-encode)."""
+def resize_and_crop(rgb: np.ndarray, short: int = RESIZE_SHORT, side: int = INPUT_SIZE) -> np.ndarray:
+    """Resize so the shorter side is `short` px, then centre-crop `side` x `side`. Training caches
+    resize_and_crop(rgb, RESIZE_SHORT, RESIZE_SHORT) and augments it before standardize_image."""
     h, w = rgb.shape[:2]
     if min(h, w) < 8:
         raise ValueError(f"image too small ({w}x{h})")
-    s = RESIZE_SHORT / min(h, w)
-    nw, nh = max(INPUT_SIZE, round(w * s)), max(INPUT_SIZE, round(h * s))
+    s = short / min(h, w)
+    nw, nh = max(side, round(w * s)), max(side, round(h * s))
     out = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC)
-    y0, x0 = (nh - INPUT_SIZE) // 2, (nw - INPUT_SIZE) // 2
-    return jpeg_roundtrip(np.ascontiguousarray(out[y0:y0 + INPUT_SIZE, x0:x0 + INPUT_SIZE]), JPEG_QUALITY)
+    y0, x0 = (nh - side) // 2, (nw - side) // 2
+    return np.ascontiguousarray(out[y0:y0 + side, x0:x0 + side])
+
+
+def standardize_image(rgb: np.ndarray) -> np.ndarray:
+    """RGB uint8 of any size -> INPUT_SIZE x INPUT_SIZE RGB uint8 (resize, centre crop, re-encode)."""
+    return jpeg_roundtrip(resize_and_crop(rgb, RESIZE_SHORT, INPUT_SIZE), JPEG_QUALITY)
 
 
 def to_model_input(images) -> np.ndarray:

@@ -3,13 +3,13 @@ Sniff the bytes, apply the kind's byte cap, hash, decode once to prove the file 
 for video extract the audio track for the audio detector."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from ..config import Settings
 from ..errors import ApiError
+from ..modelstore import sha256_file
 from . import decode
 from .fetch import download, too_large
 from .sniff import extension_for, sniff_file
@@ -28,18 +28,11 @@ class Source:
     page_url: str | None = None
     upload: Path | None = None         # bytes already saved into the check's temp dir
     filename: str | None = None        # the uploader's file name (display only)
+    upload_sha256: str | None = None   # digest taken while the upload was saved, so it is not hashed twice
 
     def describe(self) -> dict:
         return {"url": self.url, "page_url": self.page_url, "upload": self.upload is not None,
                 "filename": self.filename}
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def resolve_kind(requested: str, sniffed: str) -> str:
@@ -82,7 +75,8 @@ def acquire(source: Source, workdir: Path, settings: Settings, report: Report = 
     final = workdir / ("media" + extension_for(mime))
     if path != final:
         path = path.rename(final)
-    media = Media(kind=kind, path=path, sha256=sha256_file(path), size_bytes=path.stat().st_size, mime=mime,
+    digest = source.upload_sha256 if source.upload is not None and source.upload_sha256 else sha256_file(path)
+    media = Media(kind=kind, path=path, sha256=digest, size_bytes=path.stat().st_size, mime=mime,
                   source_url=source.url or page_info.get("webpage_url"), page_url=source.page_url)
     if page_info.get("title"):
         media.facts["title"] = page_info["title"]

@@ -61,7 +61,7 @@ def test_training_and_serving_share_the_preprocessing(face_jpg, yunet):
 
 
 def test_whole_image_cache_matches_serving_path(face_jpg):
-    from training.recipes.image_data import square
+    from server.features.image import RESIZE_SHORT, resize_and_crop
 
     rgb = load_image(face_jpg)
-    assert np.array_equal(standardize_image(rgb), standardize_image(square(rgb)))
+    assert np.array_equal(standardize_image(rgb), standardize_image(resize_and_crop(rgb, RESIZE_SHORT, RESIZE_SHORT)))

@@ -1,16 +1,15 @@
 """Whole-image data for the AI-image model and the Xception baseline: a cache of every image resized so
-its shorter side is RESIZE_SHORT and centre-cropped square (the first half of
-server.features.image.standardize_image; augmentation happens between the halves in training)."""
+its shorter side is RESIZE_SHORT and centre-cropped square (server.features.image.resize_and_crop, the
+first half of standardize_image; augmentation happens between the halves in training)."""
 from __future__ import annotations
 
 import csv
 import hashlib
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from server.features.image import RESIZE_SHORT
+from server.features.image import RESIZE_SHORT, resize_and_crop
 from server.media.decode import load_image
 from training.cache import cached_arrays
 
@@ -24,15 +23,6 @@ def usable_for_aigen(row: dict) -> bool:
     return True
 
 
-def square(rgb: np.ndarray, side: int = RESIZE_SHORT) -> np.ndarray:
-    h, w = rgb.shape[:2]
-    s = side / min(h, w)
-    nw, nh = max(side, round(w * s)), max(side, round(h * s))
-    out = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC)
-    y0, x0 = (nh - side) // 2, (nw - side) // 2
-    return np.ascontiguousarray(out[y0:y0 + side, x0:x0 + side])
-
-
 def build_image_cache(images_dir: Path, cache_dir: Path, limit: int | None = None) -> dict:
     with open(images_dir / "MANIFEST.csv", newline="") as f:
         rows = [r for r in csv.DictReader(f) if usable_for_aigen(r)]
@@ -43,7 +33,7 @@ def build_image_cache(images_dir: Path, cache_dir: Path, limit: int | None = Non
 
 
 def _load_all(images_dir: Path, rows: list[dict]) -> dict:
-    imgs = [square(load_image(images_dir / r["path"])) for r in rows]
+    imgs = [resize_and_crop(load_image(images_dir / r["path"]), RESIZE_SHORT, RESIZE_SHORT) for r in rows]
     return {"images": np.stack(imgs).astype(np.uint8),
             "label": np.array([1 if r["label"] == "fake" else 0 for r in rows], np.int32),
             "source": np.array([r["source"] for r in rows]), "system": np.array([r["system"] for r in rows]),
