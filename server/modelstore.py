@@ -82,4 +82,14 @@ def load_model(models_dir: str | Path, key: str, entry: dict):
             raise ModelError(f"model {key!r}: cannot load {path}: {exc}") from exc
     if fmt == "onnx":
         return path  # opened by OpenCV (e.g. the YuNet face detector) inside the detector
+    if fmt == "npz":
+        # small heads on pretrained-encoder features (weights, biases, feature statistics): plain arrays,
+        # evaluated with numpy; no pickled objects are ever loaded
+        import numpy as np
+
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return {k: data[k] for k in data.files}
+        except Exception as exc:
+            raise ModelError(f"model {key!r}: cannot load {path}: {exc}") from exc
     raise ModelError(f"model {key!r}: unknown format {fmt!r}")

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 NOT_APPLICABLE = "not_applicable"
 RANK = {"likely_real": 0, "uncertain": 1, "likely_fake": 2}
-# A model must separate real from fake on generators it never saw (held-out AUC, measured by the evaluate
-# command and pinned in the manifest) at least this well for its band to decide a verdict. Below it (or
-# unmeasured) the model is advisory: its score is shown, but on unseen generators it is close to a coin
-# toss (or worse), so letting it say "likely fake" or "likely real" would mislead.
-DECISIVE_MIN_HELDOUT_AUC = 0.65
+# A model decides verdicts only if it separates real from fake on sources and generators it never saw:
+# the MEAN leave-one-source-out AUC (manifest "heldout_auc", written by the evaluate command) must reach
+# DECISIVE_MIN_HELDOUT_AUC and NO held-out fold (manifest "heldout_worst_auc") may fall below
+# DECISIVE_MIN_WORST_FOLD_AUC. Otherwise (or unmeasured) the model is advisory: its score is shown, but a
+# model that only wins inside some sources would mislead if it said "likely fake" or "likely real".
+DECISIVE_MIN_HELDOUT_AUC = 0.75
+DECISIVE_MIN_WORST_FOLD_AUC = 0.60
 
 
-def is_advisory(heldout_auc: float | None) -> bool:
-    """True when a model's measured held-out-generator AUC is missing or below the decisive floor."""
-    return heldout_auc is None or heldout_auc < DECISIVE_MIN_HELDOUT_AUC
+def is_advisory(heldout_auc: float | None, worst_fold_auc: float | None = None) -> bool:
+    """True when the mean held-out AUC or the worst fold's AUC is missing or below its floor."""
+    if heldout_auc is None or worst_fold_auc is None:
+        return True
+    return heldout_auc < DECISIVE_MIN_HELDOUT_AUC or worst_fold_auc < DECISIVE_MIN_WORST_FOLD_AUC
 
 
 def band(score: float, lower: float, upper: float) -> str:

