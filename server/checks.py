@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import modelstore, verdict
+from . import explain, modelstore, verdict
 from .config import Settings
 from .detectors import Cancelled, Context, Detector, discover
 from .errors import ApiError
@@ -161,8 +161,9 @@ class Pipeline:
                 results.append(det.not_applicable(f"the detector failed on this file ({type(exc).__name__})"))
             timings[det.name] = round(time.monotonic() - t, 3)
         combined = verdict.combine(results)
-        return {**combined, "detectors": results, "media": media.describe(), "timings": timings,
-                "model_versions": {d.name: d.version for d in dets}}
+        result = {**combined, "detectors": results, "media": media.describe(), "timings": timings,
+                  "model_versions": {d.name: d.version for d in dets}}
+        return explain.annotate(result, explain.detector_index(dets))
 
     def _keep(self, media) -> None:
         try:

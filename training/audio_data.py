@@ -1,28 +1,51 @@
-"""The audio dataset as arrays: manifest table, labels, decoded clips, degraded variants and cached
-feature matrices. Decoding goes through server.media.decode.load_audio and features through
-server.features.audio.extract, i.e. the serving code path."""
+"""The audio training set as arrays: the dataset's clips (../shared/datasets/audio) plus the locally
+generated TTS fakes (training.tts), their labels, sources, groups and generator families, degraded
+variants and cached speech-encoder embeddings.
+
+Decoding goes through server.media.decode.load_audio and features through
+server.features.speech.window_embedding: the serving code path, byte for byte."""
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
-from server.features import audio as feats
+from server.features import speech
 from server.media.decode import load_audio
 from server.modelstore import sha256_file
 
 from . import augment_audio as aug
-from . import synth_audio as synth
 from .cache import cached, key_of
 from .config import resolve_path
 from .splits import read_table
 
-# Fixed evaluation degradations (robustness rows); seeds fixed so every run scores identical audio.
-CONDITIONS = ("clean", "mp3_64k", "telephone_8k", "noise_20db", "lowpass_4k")
+FEATURE_VERSION = "whisper-stats4-level-v1"
+# Generator family of a dataset system (first matching rule), for leave-one-family-out.
+FAMILY_RULES = (
+    (r"espeak|flite|festival|merlin|world|parametric|gmm", "classic (espeak-ng / flite)"),
+    (r"griffin", "griffin-lim"),
+    (r"encodec|vocos", "neural codec / vocos"),
+    (r"diffwave|wavegrad|grad-tts|gradtts|priorgrad|diffusion", "diffusion"),
+    (r"vits|yourtts|freevc|sc-glowtts", "vits (piper)"),
+    (r"glow|waveflow", "flow"),
+    (r"hifi|melgan|wavegan|pwg|univnet|bigvgan|istftnet|gan", "gan vocoder"),
+    (r"wavenet|clarinet|mol", "wavenet / autoregressive"),
+)
+
+
+def family_of(system: str) -> str:
+    s = system.lower()
+    for pattern, fam in FAMILY_RULES:
+        if re.search(pattern, s):
+            return fam
+    return "acoustic model / voice conversion (other)"
 
 
 class AudioData:
-    """Lazy access to clips, labels and cached features of ../shared/datasets/audio."""
+    """Dataset + generated clips; `generated` defaults to the config's setting (never for smoke runs)."""
 
-    def __init__(self, cfg: dict, limit: int | None = None, seed: int = 0):
+    def __init__(self, cfg: dict, limit: int | None = None, seed: int = 0, generated: bool | None = None,
+                 log=print):
         root = resolve_path(cfg["data"]["root"])
         self.manifest = root / cfg["data"].get("manifest", "MANIFEST.csv")
         self.root = root
@@ -32,102 +55,112 @@ class AudioData:
             idx = np.concatenate([rng.permutation(np.flatnonzero(table["label"] == lab))[: limit // 2]
                                   for lab in ("real", "fake")])
             table = {k: v[np.sort(idx)] for k, v in table.items()}
-        self.table = table
-        self.y = (table["label"] == "fake").astype(np.int64)
+        table["family"] = np.array([family_of(s) if lab == "fake" else "real"
+                                    for s, lab in zip(table["system"], table["label"])], dtype=object)
+        table["origin"] = np.array(["dataset"] * len(table["label"]), dtype=object)
+        self.n_dataset = len(table["label"])
         self.manifest_sha = sha256_file(self.manifest)
         self._waves: list[np.ndarray] | None = None
+        self._gen_waves: list[np.ndarray] = []
+        use_gen = cfg.get("generated", {}).get("enabled", False) if generated is None else generated
+        if use_gen and not limit:
+            from .tts.generate import generated_set
+            from .tts.texts import transcripts
+
+            en_real = np.flatnonzero((table["label"] == "real") & (table["language"] == "en"))
+            log(f"  transcripts of {len(en_real)} English real clips (cached after the first run)")
+            texts = transcripts([table["sha256"][i] for i in en_real],
+                                lambda j: load_audio(root / table["path"][en_real[j]]), log=log)
+            gen, self._gen_waves = generated_set(table, texts, log=log)
+            table = {k: np.concatenate([table[k], gen.get(k, np.array([""] * len(gen["label"]), dtype=object))])
+                     for k in table}
+            table["origin"][self.n_dataset:] = "generated"
+        self.table = table
+        self.y = (table["label"] == "fake").astype(np.int64)
 
     def __len__(self) -> int:
         return len(self.y)
 
-    def waves(self) -> list[np.ndarray]:
-        if self._waves is None:
-            self._waves = [load_audio(self.root / p) for p in self.table["path"]]
-        return self._waves
-
-    def variant(self, k: int, aug_seed: int) -> list[np.ndarray]:
-        """Variant 0 = the clean clips; k >= 1 = every clip degraded by its own random web-like chain."""
-        if k == 0:
-            return self.waves()
-        out, _ = aug.augment_batch(self.waves(), seed=aug_seed * 1000 + k)
-        return out
-
-    def condition(self, name: str) -> list[np.ndarray]:
-        """The clips under one fixed evaluation degradation (same for every model and run)."""
-        w = self.waves()
-        if name == "clean":
-            return w
-        if name == "mp3_64k":
-            return aug.codec_roundtrip(w, "mp3", 64)
-        if name == "telephone_8k":
-            return [aug.telephone(x) for x in w]
-        if name == "noise_20db":
-            rng = np.random.default_rng(2024)
-            return [aug.add_noise(x, 20.0, rng) for x in w]
-        if name == "lowpass_4k":
-            return [aug.lowpass(x, 4000.0) for x in w]
-        raise ValueError(f"unknown condition {name!r}")
-
-    def _cached_waves(self, tag: str, make_waves) -> list[np.ndarray]:
-        """Degraded (or synthesised) clips cached as one int16 matrix + lengths, so each front-end
-        reuses the same waves (ffmpeg round trips, vocoding are the slow part) instead of redoing it."""
-        key = key_of(self.manifest_sha, list(self.table["sha256"]), tag, "waves-v1")
-        state: dict = {}
-
-        def make():
-            state["w"] = make_waves()
-            return pack_waves(state["w"])
-
-        mat = cached("audio_waves", key, make)
-        return state["w"] if "w" in state else unpack_waves(mat)
+    @property
+    def generated(self) -> np.ndarray:
+        return self.table["origin"] == "generated"
 
     @property
     def real_idx(self) -> np.ndarray:
         return np.flatnonzero(self.y == 0)
 
-    def copy_synth_waves(self, settings: list[str]) -> list[np.ndarray]:
-        """Griffin-Lim copy-synthesis of EVERY real clip (order of real_idx); callers keep only the
-        ones whose source real is in their training split."""
-        ri = self.real_idx
-        tag = f"copysynth-{'+'.join(settings)}"
-        return self._cached_waves(tag, lambda: synth.make_batch(
-            [self.waves()[i] for i in ri], list(self.table["sha256"][ri]), settings)[0])
+    def waves(self) -> list[np.ndarray]:
+        if self._waves is None:
+            self._waves = [load_audio(self.root / p) for p in self.table["path"][: self.n_dataset]]
+        return self._waves + list(self._gen_waves)
 
-    def synth_features(self, specs: list[dict], k: int, aug_seed: int, settings: list[str]) -> list[np.ndarray]:
-        """Features of the copy-synthesis fakes (rows follow real_idx): k = 0 clean, k >= 1 degraded by
-        the same random web-like chains as the dataset clips (own seed)."""
-        tag = f"copysynth-{'+'.join(settings)}-variant{k}-seed{aug_seed}"
-        base = lambda: self.copy_synth_waves(settings)  # noqa: E731
-        make = base if k == 0 else (lambda: self._cached_waves(
-            tag, lambda: aug.augment_batch(base(), seed=aug_seed * 1000 + 500 + k)[0]))
-        return self._features(tag, specs, make)
+    def _parts(self) -> list[tuple[str, slice]]:
+        """The clip set in two independently cached parts: dataset rows, generated rows."""
+        parts = [("dataset", slice(0, self.n_dataset))]
+        if len(self) > self.n_dataset:
+            parts.append(("generated", slice(self.n_dataset, len(self))))
+        return parts
 
-    def _features(self, tag: str, specs: list[dict], make_waves) -> list[np.ndarray]:
-        """Cached (N, ...) float16 feature arrays, one per spec; the waves (decoding / augmentation,
-        the slow part) are produced at most once for all specs that miss the cache."""
-        keys = [key_of(self.manifest_sha, list(self.table["sha256"]), spec, tag, "v1") for spec in specs]
-        state: dict = {}
+    def _key(self, part: slice, *extra) -> str:
+        return key_of(self.manifest_sha, list(self.table["sha256"][part]), *extra)
 
-        def waves():
-            if "w" not in state:
-                state["w"] = make_waves()
-            return state["w"]
+    def variant(self, k: int, aug_seed: int) -> list[np.ndarray]:
+        """Variant 0 = the clean clips; k >= 1 = every clip degraded by its own random recipe (drawn
+        without the label), babble made of the dataset's real clips. Cached as packed int16 per part."""
+        w = self.waves()
+        if k == 0:
+            return w
+        out: list[np.ndarray] = []
+        for offset, (name, part) in enumerate(self._parts()):
+            state: dict = {}
 
-        return [cached("audio_features", key,
-                       lambda spec=spec: np.stack([feats.extract(w, spec) for w in waves()]).astype(np.float16))
-                for key, spec in zip(keys, specs)]
+            def make(part=part, offset=offset):
+                pool = [w[i] for i in self.real_idx if i < self.n_dataset]
+                state["w"], _ = aug.augment_batch(w[part], seed=aug_seed * 1000 + 500 * offset + k, babble_pool=pool)
+                return pack_waves(state["w"])
 
-    def train_features(self, specs: list[dict], k: int, aug_seed: int) -> list[np.ndarray]:
-        tag = f"variant{k}-seed{aug_seed}"
-        make = (lambda: self.variant(k, aug_seed)) if k == 0 else (
-            lambda: self._cached_waves(tag, lambda: self.variant(k, aug_seed)))
-        return self._features(tag, specs, make)
+            mat = cached("audio_waves", self._key(part, f"variant{k}-seed{aug_seed}", "aug-v2"), make)
+            out += state["w"] if "w" in state else unpack_waves(mat)
+        return out
 
-    def eval_features(self, specs: list[dict], condition: str) -> list[np.ndarray]:
-        tag = f"cond-{condition}"
-        make = (lambda: self.condition(condition)) if condition == "clean" else (
-            lambda: self._cached_waves(tag, lambda: self.condition(condition)))
-        return self._features(tag, specs, make)
+    def _per_part(self, namespace: str, tag: str, k: int, aug_seed: int, fn, log=print) -> np.ndarray:
+        parts = []
+        lazy: dict = {}
+        for name, part in self._parts():
+            def make(part=part, name=name):
+                if "w" not in lazy:
+                    lazy["w"] = self.variant(k, aug_seed)
+                log(f"  {tag}: {part.stop - part.start} {name} clips of variant {k}")
+                return np.stack([fn(x) for x in lazy["w"][part]]).astype(np.float32)
+
+            parts.append(cached(namespace, self._key(part, f"variant{k}-seed{aug_seed}", "aug-v2", tag), make))
+        return np.concatenate(parts)
+
+    def embeddings(self, k: int, aug_seed: int, log=print) -> np.ndarray:
+        """(N, 1536) float32 speech-encoder embeddings of variant k (server.features.speech)."""
+        return self._per_part("audio_embeddings", FEATURE_VERSION, k, aug_seed, speech.window_embedding, log)
+
+    def baseline_features(self, k: int, aug_seed: int, log=print) -> np.ndarray:
+        """(N, 40) MFCC-40 means (the reference recipe's front end, server.features.audio.mfcc_mean)."""
+        from server.features import audio as logspec_feats
+
+        return self._per_part("audio_mfcc", "mfcc40", k, aug_seed, lambda x: logspec_feats.mfcc_mean(x)[:, 0], log)
+
+
+def non_speech_embeddings(n: int, seed: int, variants: int, aug_seed: int) -> list[np.ndarray]:
+    """Embeddings of generated non-speech (training.synth_audio): [clean, degraded 1..variants]."""
+    from . import synth_audio
+
+    def make(k: int):
+        def run():
+            w, _ = synth_audio.non_speech_set(n, seed)
+            if k:
+                w, _ = aug.augment_batch(w, seed=aug_seed * 1000 + 700 + k)
+            return np.stack([speech.window_embedding(x) for x in w]).astype(np.float32)
+        return run
+
+    return [cached("audio_nonspeech", key_of(n, seed, k, aug_seed, FEATURE_VERSION, "aug-v2"), make(k))
+            for k in range(variants + 1)]
 
 
 def pack_waves(waves: list[np.ndarray]) -> np.ndarray:

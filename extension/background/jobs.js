@@ -16,6 +16,7 @@ const ext = globalThis.browser ?? globalThis.chrome;
 // The long-poll returns as soon as the check ends or its stage changes (we send the stage we last saw),
 // so stage changes show at once; the wait bounds how stale the percentage within one stage can get.
 const POLL_WAIT_S = 5;
+const BUSY_RETRIES = 30; // about a minute of "queue full" before the badge says so
 const polling = new Set(); // job keys this worker instance is polling right now
 
 /**
@@ -27,7 +28,12 @@ export async function checkMedia(target, settings) {
   try {
     await ensureBadgeScript(target.tabId, target.frameId);
   } catch (err) {
+    // No access to this page (no activeTab gesture, no granted host): nothing can be drawn or read there.
+    // Remember the site so the popup offers the Allow button this message points to.
     console.warn('FakeScope: cannot draw on this page', err);
+    const view = errorView(errorOf(await needPermission(target.pageUrl || target.srcUrl)));
+    await ext.storage.session.set({ lastProblem: { headline: view.headline, code: view.errorCode, at: Date.now() } });
+    return view;
   }
   await attachBadge(target.tabId, target.frameId, badgeKey, target.srcUrl, target.mediaType);
   const relay = (view) => showView(target.tabId, target.frameId, badgeKey, view);
@@ -36,7 +42,7 @@ export async function checkMedia(target, settings) {
   const plan = planSubmission(target, settings);
   let check;
   try {
-    check = await submit(target, plan, settings);
+    check = await submitWhenFree(target, plan, settings, relay);
   } catch (err) {
     const view = errorView(errorOf(err));
     await relay(view);
@@ -67,6 +73,23 @@ function newJob(target, checkId, badgeKey, settings) {
   };
 }
 
+/**
+ * The server answers 429 "busy" when its queue is full (many thumbnails at once): wait as long as its
+ * Retry-After says and try again, showing that we wait, instead of failing the badge.
+ */
+async function submitWhenFree(target, plan, settings, relay) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await submit(target, plan, settings);
+    } catch (err) {
+      if (!(err instanceof api.ApiError) || err.code !== 'busy' || attempt >= BUSY_RETRIES) throw err;
+      await relay(pendingView({ stage: 'waiting for the server (queue full)' }));
+      const waitS = Math.min(10, Math.max(1, Number(err.retry_after) || 2));
+      await new Promise((r) => { setTimeout(r, waitS * 1000 * (0.75 + Math.random() / 2)); });
+    }
+  }
+}
+
 async function submit(target, plan, settings) {
   const { serverUrl } = settings;
   if (plan.mode === 'error') throw new api.ApiError(plan.code);
@@ -92,10 +115,7 @@ async function uploadFrom(serverUrl, fetchUrl, kind) {
   const pattern = originPattern(fetchUrl);
   if (pattern && !isGrantedByManifest(fetchUrl)) {
     const granted = await ext.permissions.contains({ origins: [pattern] });
-    if (!granted) {
-      await ext.storage.session.set({ pendingGrant: pattern });
-      throw new api.ApiError('permission_needed', `access to ${pattern} not granted`, { origin: new URL(fetchUrl).host });
-    }
+    if (!granted) throw await needPermission(fetchUrl);
   }
   let res;
   try {
@@ -113,11 +133,20 @@ async function uploadFrom(serverUrl, fetchUrl, kind) {
   return api.submitBytes(serverUrl, blob, kind, uploadFilename(fetchUrl, kind, blob.type));
 }
 
+/** Record the site the popup's Allow button will request, and the error that tells the user so. */
+async function needPermission(url) {
+  const pattern = originPattern(url);
+  if (pattern) await ext.storage.session.set({ pendingGrant: pattern });
+  let host = 'this site';
+  try { host = new URL(url).host || host; } catch { /* keep the generic name */ }
+  return new api.ApiError('permission_needed', `access to ${pattern || url} not granted`, { origin: host });
+}
+
 /** Relay `check` and long-poll until it is done, failed or cancelled. Returns the view and last check. */
 async function follow(job, check, relay, willRetry = () => false) {
   polling.add(job.key);
   // A failure the caller is about to work around is shown as progress, not as an error.
-  const viewOf = (c) => (c.status === 'failed' && willRetry(c) ? pendingView({ stage: 'reading the original bytes' }) : viewForCheck(c));
+  const viewOf = (c) => (c.status === 'failed' && willRetry(c) ? pendingView({ stage: 'reading the original bytes' }) : viewForCheck(c, job.serverUrl));
   let view = viewOf(check);
   try {
     await relay(view);
@@ -185,7 +214,7 @@ export async function showKnownCheck(target, checkId, settings) {
 }
 
 function errorOf(err) {
-  if (err instanceof api.ApiError) return err.toJSON ? { ...err.toJSON(), origin: err.origin } : err;
+  if (err instanceof api.ApiError) return { ...err.toJSON(), origin: err.origin };
   return { code: 'internal', message: String(err && err.message ? err.message : err) };
 }
 

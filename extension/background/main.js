@@ -77,19 +77,27 @@ ext.runtime.onMessage.addListener((msg, sender, sendResponse) => {
 const MESSAGES = {
   'fakescope:status': async () => {
     const s = await settings();
-    const { pendingGrant = null } = await ext.storage.session.get('pendingGrant');
+    const { pendingGrant = null, lastProblem = null } = await ext.storage.session.get(['pendingGrant', 'lastProblem']);
     try {
       const h = await api.health(s.serverUrl);
       let recent = [];
       try { recent = (await api.listChecks(s.serverUrl, 8)).items || []; } catch { /* health is what matters */ }
-      return { reachable: true, serverUrl: s.serverUrl, health: h, recent, pendingGrant };
+      return { reachable: true, serverUrl: s.serverUrl, health: h, recent, pendingGrant, lastProblem };
     } catch (err) {
-      return { reachable: false, serverUrl: s.serverUrl, error: err.toJSON ? err.toJSON() : String(err), pendingGrant };
+      return { reachable: false, serverUrl: s.serverUrl, error: err.toJSON ? err.toJSON() : String(err), pendingGrant, lastProblem };
     }
   },
   'fakescope:scan-tab': async (msg) => scanPage(await ext.tabs.get(msg.tabId), await settings()),
   'fakescope:feedback': async (msg) => api.sendFeedback((await settings()).serverUrl, msg.checkId, msg.label, msg.comment),
   'fakescope:cancel': async (msg) => api.cancelCheck((await settings()).serverUrl, msg.checkId),
+  // Error badges offer "Open options" (content scripts cannot open extension pages themselves).
+  'fakescope:open-options': async () => ext.runtime.openOptionsPage(),
+  // The model card a detector links to, opened as a tab (the page cannot navigate to the server itself).
+  'fakescope:open-card': async (msg) => {
+    const { serverUrl } = await settings();
+    if (typeof msg.url !== 'string' || !msg.url.startsWith(`${serverUrl}/api/v1/models/`)) throw new Error('not a model card');
+    return ext.tabs.create({ url: msg.url });
+  },
 };
 
 ext.tabs.onUpdated.addListener((tabId, changeInfo, tab) => {
@@ -98,6 +106,6 @@ ext.tabs.onUpdated.addListener((tabId, changeInfo, tab) => {
 });
 
 // Test/automation hook: the same entry points the listeners use (no extra powers).
-globalThis.fakescope = { handleMenuClick, MENU_CHECK, MENU_SCAN };
+globalThis.fakescope = { handleMenuClick, MENU_CHECK, MENU_SCAN, messages: MESSAGES };
 
 resumeJobs().catch((err) => console.warn('FakeScope: could not resume jobs', err));

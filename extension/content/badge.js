@@ -1,9 +1,10 @@
 /**
  * Content script: draws badges ONLY (no server calls: those come from the background). Each badge is a
- * host element in the page with a closed shadow root, positioned over the media element's top-left
- * corner and kept there through scroll, resize, lazy-loading and layout changes; it disappears with
- * the element. The host carries data-fakescope-state / -verdict so tests and assistive tools can read
- * the outcome without piercing the shadow root.
+ * host element in the page with a shadow root, positioned over the media element's top-left corner (or
+ * beside an <audio> bar, which is all controls) and kept there through scroll, resize, lazy-loading and
+ * layout changes; it disappears with the element. The host carries data-fakescope-state / -verdict /
+ * -form so tests and assistive tools can read the outcome. The shadow root is open: the verdict is
+ * public on the host anyway, and automation (WebDriver BiDi in Firefox) must be able to read the panel.
  */
 (function badges() {
   'use strict';
@@ -40,7 +41,7 @@
       this.host.setAttribute('data-fakescope-kind', mediaType || '');
       // Inline, !important-free but specific enough: page CSS rarely targets unknown attribute selectors.
       Object.assign(this.host.style, { position: 'fixed', zIndex: '2147483646', left: '0px', top: '0px', margin: '0', padding: '0' });
-      const shadow = this.host.attachShadow({ mode: 'closed' });
+      const shadow = this.host.attachShadow({ mode: 'open' });
       const style = document.createElement('style');
       style.textContent = globalThis.FakeScopeBadgeCss;
       this.wrap = document.createElement('div');
@@ -86,25 +87,86 @@
       this.intersectObs.observe(this.target);
       this.target.addEventListener('load', schedule);         // lazy-loaded images change size
       this.target.addEventListener('loadedmetadata', schedule);
+      // Video face boxes follow the frame shown: redraw when playback moves or the user seeks.
+      this.onTime = () => { if (!this.panel.hidden) this.drawOverlay(); };
+      for (const ev of ['timeupdate', 'seeked', 'seeking']) this.target.addEventListener(ev, this.onTime);
     }
 
     place() {
       if (!this.target.isConnected) { this.remove(); return; }
       const rect = this.target.getBoundingClientRect();
       const vp = { width: document.documentElement.clientWidth || innerWidth, height: document.documentElement.clientHeight || innerHeight };
-      this.wrap.style.maxWidth = `${P.badgeMaxWidth(rect.width, this.host.getAttribute('data-fakescope-state') === 'error')}px`;
+      const isError = this.host.getAttribute('data-fakescope-state') === 'error';
+      const form = P.badgeForm(rect.width);
+      if (form !== this.form) { this.form = form; this.host.setAttribute('data-fakescope-form', form); if (this.view) this.draw(); }
+      this.wrap.style.maxWidth = `${P.badgeMaxWidth(rect.width, isError)}px`;
       const size = this.wrap.getBoundingClientRect();
-      const pos = P.badgePosition(rect, vp, { width: size.width || 120, height: (size.height || 24) + 3 });
+      const badge = { width: size.width || 120, height: (size.height || 24) + 3 };
+      let pos = P.badgePosition(rect, vp, badge);
+      if (pos.visible) {
+        const outside = P.needsOutside(rect, badge, this.target.tagName === 'AUDIO');
+        const spots = outside ? P.outsideCandidates(rect, vp, badge) : P.insideCandidates(rect, vp, badge, this.target.tagName === 'VIDEO');
+        // Probing the page (elementsFromPoint) is costly: only when the layout or the sizes changed, not per scroll frame.
+        const key = `${spots.length}:${Math.round(rect.width)}x${Math.round(rect.height)}:${Math.round(badge.width)}x${Math.round(badge.height)}`;
+        if (key !== this.spotKey || layoutEpoch !== this.spotEpoch || !spots[this.spotIndex]) {
+          this.spotIndex = this.freeSpot(spots, badge, !outside);
+          this.spotKey = key;
+          this.spotEpoch = layoutEpoch;
+        }
+        if (spots[this.spotIndex]) pos = { ...pos, left: spots[this.spotIndex].left, top: spots[this.spotIndex].top };
+      }
       this.host.style.left = `${pos.left}px`;
       this.host.style.top = `${pos.top}px`;
       this.host.style.display = pos.visible ? 'block' : 'none';
       if (!this.panel.hidden) {
         const pr = this.panel.getBoundingClientRect();
-        const pp = P.panelPosition({ left: pos.left, top: pos.top, width: size.width, height: size.height }, vp, { width: pr.width || 340, height: pr.height || 200 });
+        const pp = this.dragged
+          ? { left: this.dragged.left, top: this.dragged.top, maxHeight: vp.height - 16, side: 'moved' }
+          : P.panelPosition(rect, vp, { width: pr.width || 360, height: this.panel.scrollHeight || pr.height || 300 });
+        // position: fixed inside the shadow root: viewport coordinates, like the host's own.
         this.panel.style.left = `${pp.left}px`;
         this.panel.style.top = `${pp.top}px`;
-        if (this.view && this.view.details) globalThis.FakeScopePanel.drawFaces(this.overlay, this.view.details, this.target);
+        this.panel.style.maxHeight = `${pp.maxHeight}px`;
+        this.host.setAttribute('data-fakescope-panel-side', pp.side);
+        this.drawOverlay();
       }
+    }
+
+    /**
+     * Index of the candidate that covers the least: nothing but background (0) beats covering text (1) beats
+     * covering controls or other media (2). Containers (a flex row, a figure stretched to its row) are
+     * background; only their text and their controls count.
+     */
+    freeSpot(candidates, badge, onTarget) {
+      const INTERACTIVE = 'img, video, audio, canvas, iframe, svg, button, a[href], input, select, textarea, [role=button], [tabindex]';
+      const ours = (n) => n === this.host || (n.hasAttribute && n.hasAttribute('data-fakescope-badge'));
+      let best = null;
+      for (const c of candidates) {
+        const box = { left: c.left, top: c.top, right: c.left + badge.width, bottom: c.top + badge.height };
+        const hit = new Set();
+        for (const fx of [0.02, 0.5, 0.98]) {
+          for (const fy of [0.05, 0.5, 0.95]) {
+            for (const n of document.elementsFromPoint(box.left + fx * badge.width, box.top + fy * badge.height)) {
+              if (!ours(n) && n !== document.body && n !== document.documentElement) hit.add(n);
+            }
+          }
+        }
+        let cost = 0;
+        for (const n of hit) {
+          if (n === this.target) { if (onTarget) continue; cost = 2; break; }
+          // Ancestors (a link around a thumbnail, a figure) are background; only their own text counts.
+          if (!n.contains(this.target) && n.matches(INTERACTIVE)) { cost = 2; break; }
+          if (textIntersects(n, box)) cost = 1;
+        }
+        if (!best || cost < best.cost) best = { index: candidates.indexOf(c), cost };
+        if (cost === 0) break;
+      }
+      return best ? best.index : -1;
+    }
+
+    drawOverlay() {
+      if (!this.view || !this.view.details) return;
+      globalThis.FakeScopePanel.drawFaces(this.overlay, this.view.details, this.target);
     }
 
     update(view) {
@@ -116,18 +178,7 @@
       else h.removeAttribute('data-fakescope-verdict');
       if (view.state === 'error') h.setAttribute('data-fakescope-error', view.errorCode);
       else h.removeAttribute('data-fakescope-error');
-      this.wrap.className = `wrap tone-${view.tone}`;
-      const dot = document.createElement('span');
-      dot.className = 'dot';
-      const text = document.createElement('span');
-      text.className = 'text';
-      text.textContent = view.headline;
-      this.button.title = view.headline; // the full text when the one-line badge is cut short
-      this.button.replaceChildren(dot, text);
-      const action = view.state === 'done' ? ' Press to show details.' : '';
-      this.button.setAttribute('aria-label', `FakeScope: ${view.headline}.${action}`);
-      // aria-disabled, not disabled: the badge stays reachable with Tab while a check runs.
-      this.button.setAttribute('aria-disabled', String(view.state !== 'done'));
+      this.draw();
       this.meter.hidden = view.state !== 'pending';
       this.meter.style.width = `${Math.round((view.progress || 0) * 100)}%`;
       if (view.state !== 'done') this.setOpen(false);
@@ -135,10 +186,71 @@
       this.place();
     }
 
+    /** Badge content for the current view and size: icon + word + score, or the progress/error text. */
+    draw() {
+      const view = this.view;
+      const form = this.form || 'full';
+      this.wrap.className = `wrap tone-${view.tone} form-${form}`;
+      const parts = [];
+      const b = view.badge;
+      if (view.state === 'done' && b) {
+        parts.push(span('icon', b.icon, { 'aria-hidden': 'true' }));
+        const word = form === 'full' ? b.full : form === 'compact' ? b.compact : '';
+        const figure = form === 'mini' ? b.mini : b.figure;
+        if (word) parts.push(span('word text', word));
+        if (figure) parts.push(span('figure', figure));
+      } else {
+        parts.push(span('text', view.headline));
+      }
+      this.button.replaceChildren(...parts);
+      this.button.title = view.headline; // the full words when the badge is compact
+      const action = view.state === 'done' ? ' Press to show details.' : '';
+      const figure = b && b.figure ? `, ${b.figure}` : '';
+      this.button.setAttribute('aria-label', `FakeScope: ${view.headline}${figure}.${action}`);
+      // aria-disabled, not disabled: the badge stays reachable with Tab while a check runs.
+      this.button.setAttribute('aria-disabled', String(view.state !== 'done'));
+      // Small badges drop the close button (it would crowd a thumbnail); the panel has "Hide badge".
+      this.close.hidden = form !== 'full' && view.state === 'done';
+      if (this.actionButton) this.actionButton.remove();
+      this.actionButton = null;
+      if (view.state === 'error' && view.action) {
+        this.actionButton = document.createElement('button');
+        this.actionButton.type = 'button';
+        this.actionButton.className = 'act';
+        this.actionButton.textContent = view.action.label;
+        this.actionButton.addEventListener('click', () => ext.runtime.sendMessage({ type: view.action.message }));
+        this.wrap.insertBefore(this.actionButton, this.close);
+      }
+    }
+
     renderPanel() {
       const report = (label) => ext.runtime.sendMessage({ type: 'fakescope:feedback', checkId: this.view.checkId, label })
         .then((ans) => { if (!ans || !ans.ok) throw (ans && ans.error && ans.error.message) || 'server error'; });
-      globalThis.FakeScopePanel.render(this.panel, this.view, report, () => this.setOpen(false));
+      const actions = {
+        report,
+        close: () => this.setOpen(false),
+        hide: () => this.remove(),
+        seek: (t) => { if ('currentTime' in this.target) { this.target.currentTime = t; this.drawOverlay(); } },
+        openCard: (url) => ext.runtime.sendMessage({ type: 'fakescope:open-card', url }),
+        startDrag: (e) => this.startDrag(e),
+      };
+      globalThis.FakeScopePanel.render(this.panel, this.view, actions);
+    }
+
+    /** Drag the panel by its title bar (when it hides something the user wants to see). */
+    startDrag(e) {
+      if (e.button !== 0 || e.target.closest('button')) return;
+      const r = this.panel.getBoundingClientRect();
+      const dx = e.clientX - r.left;
+      const dy = e.clientY - r.top;
+      const move = (ev) => {
+        this.dragged = { left: Math.max(0, ev.clientX - dx), top: Math.max(0, ev.clientY - dy) };
+        this.place();
+      };
+      const up = () => { removeEventListener('pointermove', move, true); removeEventListener('pointerup', up, true); };
+      addEventListener('pointermove', move, true);
+      addEventListener('pointerup', up, true);
+      e.preventDefault();
     }
 
     toggle() { this.setOpen(this.panel.hidden); }
@@ -146,6 +258,7 @@
     setOpen(open) {
       if (open && !(this.view && this.view.state === 'done')) return;
       if (open) this.renderPanel();
+      if (!open) this.dragged = null;
       this.panel.hidden = !open;
       this.overlay.hidden = !open;
       this.button.setAttribute('aria-expanded', String(open));
@@ -160,6 +273,7 @@
       this.intersectObs.disconnect();
       this.target.removeEventListener('load', this.schedule);
       this.target.removeEventListener('loadedmetadata', this.schedule);
+      for (const ev of ['timeupdate', 'seeked', 'seeking']) this.target.removeEventListener(ev, this.onTime);
       this.host.remove();
       for (const [key, list] of byKey) {
         const rest = list.filter((b) => b !== this);
@@ -168,20 +282,44 @@
     }
   }
 
+  /** Does any of this element's own text lie inside `box` (viewport coordinates)? */
+  function textIntersects(el, box) {
+    for (const c of el.childNodes) {
+      if (c.nodeType !== 3 || !c.textContent.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(c);
+      for (const r of range.getClientRects()) {
+        if (r.left < box.right && box.left < r.right && r.top < box.bottom && box.top < r.bottom) return true;
+      }
+    }
+    return false;
+  }
+
+  function span(cls, text, attrs = {}) {
+    const n = document.createElement('span');
+    n.className = cls;
+    n.textContent = text;
+    for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
+    return n;
+  }
+
   function attach(key, srcUrl, mediaType) {
     for (const old of byKey.get(key) || []) old.remove(); // a new check of the same media replaces the badge
     const badges = findTargets(srcUrl, mediaType).map((t) => new Badge(t, srcUrl, mediaType));
     byKey.set(key, badges);
   }
 
+  // Bumped when the page's layout may have changed (DOM mutations, resize): badges then probe for free spots again.
+  let layoutEpoch = 0;
   function placeAll() { for (const list of byKey.values()) for (const b of list) b.schedule(); }
+  function relayout() { layoutEpoch += 1; placeAll(); }
   // Capture phase: scrolls of any nested container move the element too.
   addEventListener('scroll', placeAll, { capture: true, passive: true });
-  addEventListener('resize', placeAll, { passive: true });
+  addEventListener('resize', relayout, { passive: true });
   // Removal and layout shifts from DOM changes: follow or disappear with the element.
   // Records about our own hosts (their style moves every frame) are ignored, or placing would loop.
   const ours = (r) => r.target.nodeType === 1 && r.target.hasAttribute('data-fakescope-badge');
-  new MutationObserver((records) => { if (!records.every(ours)) placeAll(); }).observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ['style', 'class', 'src', 'hidden'] });
+  new MutationObserver((records) => { if (!records.every(ours)) relayout(); }).observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ['style', 'class', 'src', 'hidden'] });
 
   async function readBlob(srcUrl) {
     const blob = await (await fetch(srcUrl)).blob();

@@ -1,9 +1,15 @@
 /**
  * The details panel and the face-box overlay, built with DOM calls only (server strings go in as text,
  * never as HTML). A classic script: defines globalThis.FakeScopePanel for badge.js.
+ * Order of the panel: verdict and why, EVIDENCE (facts the file states about itself), then each detector
+ * in plain words with the band its score fell in, then the per-frame / per-window charts (time axis,
+ * threshold lines, hover values, click to seek), then versions, timings and "Report wrong verdict".
  */
 (function definePanel(root) {
   'use strict';
+
+  const SVG = 'http://www.w3.org/2000/svg';
+  const VERDICT_WORDS = { likely_fake: 'likely manipulated', uncertain: 'uncertain', likely_real: 'likely authentic', not_applicable: 'not applicable' };
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -17,50 +23,164 @@
     return node;
   }
 
-  // Continuous colour from green (0) to red (1): the chart shows scores, not thresholded verdicts.
-  function barColour(score) {
-    return `hsl(${Math.round((1 - score) * 120)}, 70%, 42%)`;
-  }
-
-  function chart(label, items, describe) {
-    const box = el('div', { class: 'chart', role: 'img', 'aria-label': label });
-    for (const it of items) {
-      const title = describe(it);
-      const bar = it.score === null
-        ? el('div', { class: 'bar none', title })
-        : el('div', { class: 'bar', title, style: { height: `${Math.max(4, it.score * 100)}%`, background: barColour(it.score) } });
-      box.append(bar);
+  function svg(tag, attrs, ...children) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === 'text') node.textContent = v;
+      else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, String(v));
     }
-    return box;
+    for (const c of children) if (c) node.append(c);
+    return node;
   }
 
   const fmtS = (s) => `${Number(s).toFixed(1)} s`;
-  const pct = (p) => (p === null ? 'n/a' : `${Math.round(p * 100)}%`);
+  const pct = (p) => (p === null || p === undefined ? 'n/a' : `${Math.round(p * 100)}%`);
 
-  /** Fill `panel` for a done view. `onReport(label)` sends the feedback through the background. */
-  function render(panel, view, onReport, onClose) {
+  // Bars coloured by the band they fall in (same thresholds as the lines), not a free colour ramp.
+  function bandColour(score, band) {
+    if (score === null) return '#bdbdbd';
+    if (!band) return '#78909c';
+    if (score >= band.upper) return '#c62828';
+    if (score <= band.lower) return '#2e7d32';
+    return '#f9a825';
+  }
+
+  /** "Text with `code` spans" -> nodes (evidence sentences quote chunk names in backticks). */
+  function withCode(text) {
+    const out = [];
+    String(text).split(/(`[^`]+`)/).forEach((part) => {
+      if (part.startsWith('`') && part.endsWith('`') && part.length > 2) out.push(el('code', { text: part.slice(1, -1) }));
+      else if (part) out.push(document.createTextNode(part));
+    });
+    return out;
+  }
+
+  /** The band scale: where this score fell between the model's own "likely real" and "likely fake" lines. */
+  function scale(score, t) {
+    const lo = Math.round(t.lower * 100);
+    const hi = Math.round(t.upper * 100);
+    const box = el('div', { class: 'scale', role: 'img', style: { '--lo': `${lo}%`, '--hi': `${hi}%` },
+      'aria-label': `score ${pct(score)}; likely authentic up to ${lo}%, likely manipulated from ${hi}%` });
+    box.style.setProperty('--lo', `${lo}%`);
+    box.style.setProperty('--hi', `${hi}%`);
+    box.append(
+      el('div', { class: 'mark', style: { left: `${Math.round(score * 100)}%` } }, el('span', { text: pct(score) })),
+      el('span', { class: 'edge', style: { left: `${lo}%` }, text: `${lo}%` }),
+      el('span', { class: 'edge', style: { left: `${hi}%` }, text: `${hi}%` }),
+      el('span', { class: 'words', style: { left: '0' }, text: 'real' }),
+      el('span', { class: 'words', style: { right: '0' }, text: 'fake' }),
+    );
+    return box;
+  }
+
+  function detectorItem(d, actions) {
+    const verdict = d.status === 'experimental' ? 'experimental, not used'
+      : d.status === 'na' || d.status === 'rule' ? (d.text.split(': ').slice(1).join(': ') || 'not applicable')
+        : `${VERDICT_WORDS[d.verdict] || 'uncertain'}${d.score !== null ? ` · ${pct(d.score)}` : ''}`;
+    const li = el('li', { class: `det st-${d.status}`, 'data-detector': d.name },
+      el('div', { class: 'top' }, el('span', { class: 'name', text: d.title }), el('span', { class: 'verdict', text: verdict })),
+      d.looksFor ? el('p', { class: 'sentence', text: d.looksFor }) : null);
+    if (d.score !== null && d.thresholds) li.append(scale(d.score, d.thresholds));
+    if (d.band) li.append(el('p', { class: 'muted', text: `${d.band}.` }));
+    if (d.status === 'experimental') {
+      const auc = d.heldoutAuc !== null ? ` (held-out AUC ${d.heldoutAuc.toFixed(2)}, below the 0.5 of a coin toss)` : '';
+      li.append(el('p', { class: 'muted', text: `Experimental: on generators it never saw this model ranks worse than chance${auc}. Its score is shown greyed and never used.` }));
+    } else if (d.status === 'advisory') {
+      li.append(el('p', { class: 'muted', text: 'Advisory: too weak on unseen generators to decide; shown, not used for the verdict.' }));
+    }
+    if (d.cardUrl) {
+      li.append(el('a', { href: d.cardUrl, target: '_blank', rel: 'noopener',
+        onclick: (e) => { e.preventDefault(); actions.openCard(d.cardUrl); }, text: 'Model card: how it was trained and measured' }));
+    }
+    return li;
+  }
+
+  /**
+   * One chart: bars over a time axis (ticks in seconds), dashed threshold lines, a readout with the value
+   * under the pointer or keyboard focus, and click/Enter to seek the media to that moment.
+   */
+  function chart(c, actions) {
+    const W = 336;
+    const H = 64;
+    const L = 26; // left gutter for the % labels
+    const plotW = W - L - 4;
+    const dur = Math.max(c.duration || 0, ...c.points.map((p) => (p.end ?? p.start)), 0.001);
+    const x = (t) => L + (t / dur) * plotW;
+    const y = (s) => H - s * H;
+    const readout = el('div', { class: 'readout muted', 'aria-live': 'polite', text: 'Point at a bar for its value; click to jump there.' });
+    const box = svg('svg', { viewBox: `0 -6 ${W} ${H + 26}`, role: 'group', 'aria-label': `${c.title}: ${c.points.length} scores over ${fmtS(dur)}` });
+    box.append(svg('rect', { x: L, y: 0, width: plotW, height: H, fill: '#fff', stroke: '#b0bec5' }));
+    // Bar width: a window's real span, or the spacing between sampled frames.
+    const step = c.points.length > 1 ? (c.points[c.points.length - 1].start - c.points[0].start) / (c.points.length - 1) : dur;
+    c.points.forEach((p, i) => {
+      // Windows overlap (4 s windows every 2 s): each bar is drawn up to the next window's start, so bars
+      // never hide each other; the label keeps the window's real span.
+      const next = c.points[i + 1];
+      const span = p.end !== null && p.end !== undefined;
+      const x0 = span ? x(p.start) : x(Math.max(0, p.start - step / 2));
+      const x1 = span ? x(next ? Math.min(p.end, next.start) : p.end) : x(Math.min(dur, p.start + step / 2));
+      const s = p.score === null ? 0.04 : Math.max(0.06, p.score); // a low score still gets a bar big enough to point at
+      const when = p.end !== null && p.end !== undefined ? `${fmtS(p.start)}–${fmtS(p.end)}` : `at ${fmtS(p.start)}`;
+      const label = `${when}: ${p.score === null ? c.empty.replace(/^grey: /, '') : pct(p.score)}`;
+      const show = () => { readout.textContent = label; };
+      const seek = () => { actions.seek(p.start); readout.textContent = `${label} — jumped to ${fmtS(p.start)}`; };
+      box.append(svg('rect', {
+        class: 'bar', x: x0 + 0.5, y: y(s), width: Math.max(2, x1 - x0 - 1), height: H - y(s), fill: bandColour(p.score, c.band),
+        tabindex: 0, role: 'button', 'aria-label': `${label}. Jump there`, 'data-t': p.start,
+        onmouseenter: show, onfocus: show, onclick: seek, onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); seek(); } },
+      }, svg('title', { text: label })));
+    });
+    if (c.band) {
+      for (const [v, name] of [[c.band.upper, 'likely fake above'], [c.band.lower, 'likely real below']]) {
+        box.append(svg('line', { x1: L, x2: L + plotW, y1: y(v), y2: y(v), stroke: '#37474f', 'stroke-dasharray': '4 3', 'stroke-width': 1, 'pointer-events': 'none' }));
+        // A white halo keeps the label readable over the bars.
+        box.append(svg('text', { x: L + plotW - 2, y: y(v) - 2, 'text-anchor': 'end', 'font-size': 9, fill: '#263238', stroke: '#fff',
+          'stroke-width': 3, 'paint-order': 'stroke', 'pointer-events': 'none', text: `${name} ${pct(v)}` }));
+      }
+    }
+    for (const v of [0, 0.5, 1]) box.append(svg('text', { x: L - 3, y: y(v) + 3, 'text-anchor': 'end', 'font-size': 9, fill: '#5f6b73', text: `${v * 100}%` }));
+    for (const t of root.FakeScopePlacement.timeTicks(dur)) {
+      box.append(svg('line', { x1: x(t), x2: x(t), y1: H, y2: H + 4, stroke: '#5f6b73' }));
+      box.append(svg('text', { x: x(t), y: H + 14, 'text-anchor': 'middle', 'font-size': 9.5, fill: '#37474f', text: `${t} s` }));
+    }
+    return el('div', { class: 'chart', 'data-chart': c.id }, el('h3', { text: c.title }), box, readout,
+      el('p', { class: 'muted', text: `Time in seconds; dashed lines: this model's thresholds; ${c.empty}.` }));
+  }
+
+  /** Fill `panel` for a done view. actions: report(label), close(), hide(), seek(t), openCard(url), startDrag(e). */
+  function render(panel, view, actions) {
     panel.replaceChildren();
     const d = view.details || {};
-    panel.append(el('h2', { text: `FakeScope: ${d.headline || view.headline}` }));
-    if (d.reason) panel.append(el('p', { text: `Why: ${d.reason}` }));
+    const head = el('div', { class: 'head', title: 'Drag to move', onpointerdown: (e) => actions.startDrag(e) },
+      el('h2', { text: `FakeScope: ${d.headline || view.headline}` }),
+      el('button', { type: 'button', class: 'x', 'aria-label': 'Close details', text: '×', onclick: actions.close }));
+    panel.append(head);
     panel.append(el('p', { text: d.scoreText || '' }));
-    if (d.deciding) panel.append(el('p', { class: 'muted', text: `Deciding detector: ${d.deciding}${d.basis ? ` (${d.basis})` : ''}` }));
+    if (d.deciding && d.basis === 'models') panel.append(el('p', { class: 'muted', text: `Deciding detector: ${d.deciding}.` }));
     if (view.cached) panel.append(el('p', { class: 'muted', text: 'Result from the server cache (same bytes, same models).' }));
 
+    if ((d.evidence || []).length) {
+      panel.append(el('h3', { text: 'Evidence in the file' }));
+      for (const e of d.evidence) {
+        panel.append(el('div', { class: 'evidence', 'data-evidence': e.kind },
+          el('strong', {}, ...withCode(e.sentence)), e.detail ? el('span', { class: 'raw', text: e.detail }) : null));
+      }
+      panel.append(el('p', { class: 'muted', text: 'A label a generator wrote into the file is a fact about the file, not a model estimate. Its absence means nothing: most sites strip metadata.' }));
+    }
+
     panel.append(el('h3', { text: 'Detectors' }));
-    panel.append(el('ul', {}, ...(d.detectors || []).map((x) => el('li', { text: x.text }))));
+    panel.append(el('ul', {}, ...(d.detectors || []).map((x) => detectorItem(x, actions))));
 
     if ((d.faces || []).length) {
-      panel.append(el('p', { class: 'muted', text: `${d.faces.length} face box(es) drawn on the media.` }));
+      panel.append(el('p', { class: 'muted', text: `${d.faces.length} face box(es) drawn on the media, with each face's score.` }));
+    } else if ((d.timeline || []).some((t) => t.faces.length)) {
+      panel.append(el('p', { class: 'muted', text: 'Face boxes are drawn on the video for the sampled frame nearest to the one shown.' }));
     }
-    if ((d.timeline || []).length) {
-      panel.append(el('h3', { text: 'Per-frame scores' }));
-      panel.append(chart(`Per-frame scores for ${d.timeline.length} sampled frames`, d.timeline, (t) => `${fmtS(t.t)}: ${pct(t.score)}`));
-    }
-    if ((d.segments || []).length) {
-      panel.append(el('h3', { text: 'Per-segment scores' }));
-      panel.append(chart(`Per-segment scores for ${d.segments.length} audio segments`, d.segments,
-        (s) => `${fmtS(s.start)}–${fmtS(s.end)}: ${pct(s.score)}`));
+    for (const c of d.charts || []) panel.append(chart(c, actions));
+    if ((d.otherMetadata || []).length) {
+      panel.append(el('h3', { text: 'Other metadata' }));
+      panel.append(el('ul', {}, ...d.otherMetadata.map((m) => el('li', { class: 'muted', text: m.detail || m.sentence }))));
     }
     if ((d.modelVersions || []).length) {
       panel.append(el('h3', { text: 'Models' }));
@@ -75,7 +195,7 @@
     const status = el('p', { class: 'muted', role: 'status' });
     const send = (label) => {
       status.textContent = 'Sending…';
-      onReport(label).then(
+      actions.report(label).then(
         () => { status.textContent = 'Thanks: stored on your computer as feedback for retraining.'; },
         (msg) => { status.textContent = `Could not send: ${msg}`; },
       );
@@ -83,29 +203,45 @@
     panel.append(el('div', { class: 'row' },
       el('button', { type: 'button', text: 'It is authentic', onclick: () => send('real') }),
       el('button', { type: 'button', text: 'It is manipulated', onclick: () => send('fake') }),
-      el('button', { type: 'button', text: 'Close', onclick: onClose })));
+      el('button', { type: 'button', text: 'Close', onclick: actions.close }),
+      el('button', { type: 'button', text: 'Hide badge', onclick: actions.hide })));
     panel.append(status);
-    panel.append(el('p', { class: 'muted', text: 'Scores are estimates from models that make mistakes; treat them as a hint, not proof.' }));
+    panel.append(el('p', { class: 'muted', text: 'Scores are estimates from models that make mistakes; treat them as a hint to look closer, not proof.' }));
   }
 
-  /** Face boxes over the element, scaled from media pixels to its displayed box (object-fit aware). */
+  /**
+   * Face boxes over the element, scaled from media pixels to its displayed box (object-fit aware). On a
+   * video: the boxes of the sampled frame nearest to currentTime, so they match the picture shown.
+   */
   function drawFaces(overlay, details, target) {
     overlay.replaceChildren();
     const media = details && details.media;
-    if (!media || !media.width || !media.height || !(details.faces || []).length || !target.isConnected) {
+    let faces = (details && details.faces) || [];
+    let when = '';
+    if (target.tagName === 'VIDEO' && (details.timeline || []).length) {
+      const frame = root.FakeScopePlacement.frameAt(details.timeline, target.currentTime || 0);
+      faces = frame ? frame.faces : [];
+      when = frame ? ` · ${fmtS(frame.t)}` : '';
+      overlay.setAttribute('data-frame-t', frame ? String(frame.t) : '');
+    }
+    if (!media || !media.width || !media.height || !faces.length || !target.isConnected) {
       overlay.hidden = true;
+      overlay.setAttribute('data-faces', '0');
       return;
     }
     const r = target.getBoundingClientRect();
     Object.assign(overlay.style, { left: `${r.left}px`, top: `${r.top}px`, width: `${r.width}px`, height: `${r.height}px` });
     const fit = getComputedStyle(target).objectFit || (target.tagName === 'VIDEO' ? 'contain' : 'fill');
-    for (const f of details.faces) {
+    let n = 0;
+    for (const f of faces) {
       const b = root.FakeScopePlacement.scaleBox(f.box, media, { width: r.width, height: r.height }, fit);
       if (!b) continue;
+      n += 1;
       overlay.append(el('div', { class: 'face', style: { left: `${b.left}px`, top: `${b.top}px`, width: `${b.width}px`, height: `${b.height}px` } },
-        el('span', { text: `face ${pct(f.score)}` })));
+        el('span', { text: `face ${pct(f.score)}${when}` })));
     }
-    overlay.hidden = false;
+    overlay.setAttribute('data-faces', String(n));
+    overlay.hidden = n === 0;
   }
 
   root.FakeScopePanel = Object.freeze({ render, drawFaces });

@@ -3,7 +3,9 @@
  * details panel model (score sentence, detectors, face boxes, timeline, segments, versions, timings).
  * Pure and JSON-serialisable, because it crosses the extension message channel.
  */
-import { errorMessage, percent, progressLine, scoreSentence, verdictHeadline, verdictTone } from './wording.js';
+import {
+  badgeTexts, bandSentence, errorAction, errorMessage, percent, progressLine, scoreSentence, verdictHeadline, verdictTone,
+} from './wording.js';
 
 const DETECTOR_VERDICT_WORDS = {
   likely_fake: 'likely manipulated',
@@ -26,58 +28,99 @@ export function pendingView(check = {}) {
 /** A badge view for an error (server's {code, message, upstream_status} or the extension's own code). */
 export function errorView(error = {}, checkId = null) {
   const code = error.code || 'internal';
-  return { state: 'error', tone: 'error', errorCode: code, headline: errorMessage(code, error), checkId };
+  return { state: 'error', tone: 'error', errorCode: code, headline: errorMessage(code, error), action: errorAction(code), checkId };
 }
 
-/** Any check object -> badge view. */
-export function viewForCheck(check) {
+/**
+ * Any check object -> badge view. `serverUrl` turns the server's card paths into links.
+ */
+export function viewForCheck(check, serverUrl = '') {
   if (!check || typeof check !== 'object') return errorView({ code: 'internal', message: 'empty answer' });
   if (check.status === 'failed') return errorView(check.error || {}, check.id);
   if (check.status === 'cancelled') return errorView({ code: 'cancelled' }, check.id);
   if (check.status !== 'done' || !check.result) return pendingView(check);
   const r = check.result;
+  const plainReason = r.plain_reason || r.reason || null;
   return {
     state: 'done',
     tone: verdictTone(r.verdict),
     verdict: r.verdict,
-    headline: verdictHeadline(r.verdict, r.reason),
+    headline: verdictHeadline(r.verdict, plainReason),
+    badge: badgeTexts(r.verdict, r.score, { basis: r.basis, plainReason }),
     checkId: check.id,
     cached: Boolean(check.cached),
-    details: detailsModel(r),
+    details: detailsModel(r, serverUrl),
   };
 }
 
-/** Result -> details panel model. */
-export function detailsModel(result) {
+/** Result -> details panel model: evidence first, then each detector in plain words with its band. */
+export function detailsModel(result, serverUrl = '') {
   const media = result.media || {};
-  const detectors = (result.detectors || []).map((d) => ({
-    name: d.detector,
-    verdict: d.verdict,
-    text: detectorLine(d),
-    version: d.model_version || null,
-  }));
+  // In a video, the speech detector listens to the soundtrack: say so, next to the picture's detectors.
+  const detectors = (result.detectors || []).map((d) => {
+    const m = detectorModel(d, serverUrl);
+    if (media.kind === 'video' && ((d.regions && d.regions.segments) || /audio|speech/.test(d.detector || ''))) m.title = `${m.title} (soundtrack)`;
+    return m;
+  });
   const faces = [];
   const timeline = [];
   const segments = [];
+  let timelineBand = null;
+  let segmentsBand = null;
   for (const d of result.detectors || []) {
     const regions = d.regions || {};
+    const band = (d.about && d.about.thresholds) || null;
     for (const f of regions.faces || []) {
-      if (Array.isArray(f.box) && f.box.length === 4) faces.push({ box: f.box.map(Number), score: numOrNull(f.score), detector: d.detector });
+      if (validBox(f.box)) faces.push({ box: f.box.map(Number), score: numOrNull(f.score), detector: d.detector });
     }
     for (const t of regions.timeline || []) {
-      if (typeof t.t === 'number') timeline.push({ t: t.t, score: numOrNull(t.score), detector: d.detector });
+      if (typeof t.t !== 'number') continue;
+      const tf = (t.faces || []).filter((f) => validBox(f.box)).map((f) => ({ box: f.box.map(Number), score: numOrNull(f.score) }));
+      timeline.push({ t: t.t, score: numOrNull(t.score), faces: tf, detector: d.detector });
+      timelineBand = timelineBand || band;
     }
     for (const s of regions.segments || []) {
-      if (typeof s.start === 'number') segments.push({ start: s.start, end: Number(s.end ?? s.start), score: numOrNull(s.score), detector: d.detector });
+      if (typeof s.start !== 'number') continue;
+      segments.push({ start: s.start, end: Number(s.end ?? s.start), score: numOrNull(s.score), detector: d.detector });
+      segmentsBand = segmentsBand || band;
+    }
+  }
+  timeline.sort((a, b) => a.t - b.t);
+  segments.sort((a, b) => a.start - b.start);
+  const duration = numOrNull(media.duration)
+    ?? Math.max(0, ...timeline.map((t) => t.t), ...segments.map((s) => s.end));
+  const charts = [];
+  if (timeline.length) {
+    charts.push({
+      id: 'frames', points: timeline.map((t) => ({ start: t.t, end: null, score: t.score })), band: timelineBand, duration,
+      title: 'Faces, per sampled frame (the picture)',
+      empty: 'grey: no face in that frame',
+    });
+  }
+  if (segments.length) {
+    charts.push({
+      id: 'segments', points: segments.map((s) => ({ start: s.start, end: s.end, score: s.score })), band: segmentsBand, duration,
+      title: media.kind === 'video' ? 'Speech, per window (the soundtrack)' : 'Speech, per window',
+      empty: 'grey: no speech in that window',
+    });
+  }
+  const evidence = [];
+  const otherMetadata = [];
+  for (const d of result.detectors || []) {
+    for (const e of d.evidence || []) {
+      const item = { sentence: e.sentence || evidenceFallback(e), detail: e.detail || '', kind: e.kind || '' };
+      (e.indicates === 'ai_generated' ? evidence : otherMetadata).push(item);
     }
   }
   return {
-    headline: verdictHeadline(result.verdict, null),
-    scoreText: scoreSentence(result.score),
+    headline: verdictHeadline(result.verdict, result.plain_reason || result.reason || null),
+    scoreText: scoreSentence(result.score, result.basis || 'models'),
     score: numOrNull(result.score),
     reason: result.reason || null,
     basis: result.basis || null,
-    deciding: result.deciding_detector || null,
+    deciding: titleOf(result.deciding_detector, result.detectors),
+    evidence,
+    otherMetadata,
     detectors,
     media: {
       kind: media.kind || null,
@@ -87,21 +130,71 @@ export function detailsModel(result) {
       sha256: media.sha256 || null,
     },
     faces,
-    timeline: timeline.sort((a, b) => a.t - b.t),
-    segments: segments.sort((a, b) => a.start - b.start),
+    timeline,
+    segments,
+    charts,
     modelVersions: Object.entries(result.model_versions || {}).map(([name, v]) => `${name} ${v ?? 'rule-based'}`),
     timings: timingLines(result.timings || {}),
   };
 }
 
+/** One detector for the list: plain name, sentence, card link, status, score and band scale. */
+export function detectorModel(d, serverUrl = '') {
+  const about = d.about || {};
+  const applicable = !(d.verdict === 'not_applicable' || d.score === null || d.score === undefined);
+  const experimental = Boolean(about.experimental) || (Boolean(d.advisory) && typeof about.heldout_auc === 'number' && about.heldout_auc < 0.5);
+  let status = 'decides';
+  if (!applicable) status = 'na';
+  else if (experimental) status = 'experimental';
+  else if (d.advisory) status = 'advisory';
+  else if (about.role === 'rule') status = 'rule';
+  const thresholds = about.thresholds || null;
+  const title = about.title || String(d.detector || 'detector').replace(/_/g, ' ');
+  return {
+    name: d.detector,
+    title,
+    looksFor: about.looks_for || '',
+    cardUrl: about.card ? `${serverUrl}${about.card}` : null,
+    verdict: d.verdict,
+    status,
+    // Rules (provenance) state facts: no score, no scale.
+    score: applicable && status !== 'rule' ? numOrNull(d.score) : null,
+    thresholds,
+    band: applicable && !experimental && status !== 'rule' ? bandSentence(Number(d.score), thresholds) : null,
+    heldoutAuc: typeof about.heldout_auc === 'number' ? about.heldout_auc : null,
+    text: detectorLine({ ...d, experimental, title, plainReason: d.plain_reason }),
+    version: d.model_version || null,
+  };
+}
+
 export function detectorLine(d) {
+  const name = d.title || d.detector;
   const words = DETECTOR_VERDICT_WORDS[d.verdict] || 'uncertain';
   if (d.verdict === 'not_applicable' || d.score === null || d.score === undefined) {
-    return `${d.detector}: ${words}${d.reason ? ` (${d.reason})` : ''}`;
+    const why = d.plainReason || d.reason;
+    return `${name}: ${why ? why.charAt(0).toLowerCase() + why.slice(1) : words}`;
   }
+  // A rule (provenance) reports what the file states, never a score.
+  if (d.about && d.about.role === 'rule') return `${name}: ${d.verdict === 'likely_fake' ? 'AI-generation label found in the file' : 'nothing that declares AI generation'}`;
+  // A model worse than chance on unseen generators: its score is no signal at all, so it gets no verdict word.
+  if (d.experimental) return `${name}: experimental, not used (score ${percent(d.score)})`;
   // An advisory model is too weak on generators it never saw to decide the verdict: say so beside its score.
   const note = d.advisory ? ' (advisory: shown, not used for the verdict)' : '';
-  return `${d.detector}: ${words}, score ${percent(d.score)}${note}`;
+  return `${name}: ${words}, score ${percent(d.score)}${note}`;
+}
+
+function titleOf(name, detectors) {
+  if (!name) return null;
+  const d = (detectors || []).find((x) => x.detector === name);
+  return (d && d.about && d.about.title) || name;
+}
+
+function evidenceFallback(e) {
+  return `This file carries generator metadata: ${e.detail || e.kind || 'unknown'}`;
+}
+
+function validBox(box) {
+  return Array.isArray(box) && box.length === 4 && box.every((v) => Number.isFinite(Number(v)));
 }
 
 export function timingLines(timings) {

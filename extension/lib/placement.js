@@ -26,36 +26,125 @@
     // their corner even if it overflows them (a badge over a tiny icon beats no badge).
     if (left + badge.width > visRight) left = Math.max(visLeft, visRight - badge.width);
     if (top + badge.height > visBottom) top = Math.max(visTop, visBottom - badge.height);
-    // Elements about as short as the badge (an <audio> bar is all controls) get it just above them.
-    if (target.height < badge.height * 2 && visTop - badge.height - 2 >= 0) {
-      top = visTop - badge.height - 2;
-      left = visLeft;
-    }
+    // Audio bars and strips lower than the badge: the content script picks a free spot outside
+    // (outsideCandidates), because only the page can tell what a spot would cover.
     left = clamp(left, 0, Math.max(0, viewport.width - badge.width));
     top = clamp(top, 0, Math.max(0, viewport.height - badge.height));
     return { left: Math.round(left), top: Math.round(top), visible };
   }
 
   /**
-   * Badge width cap: within the element (so neighbouring badges never overlap), one line with an
-   * ellipsis (the full text is in the tooltip, the aria-label and the panel). Errors keep a wider
+   * Which badge fits the element: "full" (icon, words, score, close button) from 240 px wide, "compact"
+   * (icon, short word, score) from 96 px, "mini" (icon and score; the word is in the tooltip and the
+   * aria-label) below. The badge always stays inside its own element's width, so neighbours in a dense
+   * grid never overlap each other's badges or close buttons.
+   */
+  function badgeForm(targetWidth) {
+    if (targetWidth >= 240) return 'full';
+    if (targetWidth >= 96) return 'compact';
+    return 'mini';
+  }
+
+  /**
+   * Badge width cap: within the element (so neighbouring badges never overlap). Errors keep a wider
    * minimum and wrap, because their text says what to do.
    */
   function badgeMaxWidth(targetWidth, isError) {
     const inside = Math.floor(targetWidth - 2 * INSET);
-    return Math.max(isError ? 220 : 110, Math.min(isError ? 320 : 280, inside));
+    if (isError) return Math.max(220, Math.min(320, inside));
+    // Mini badges may use all but 2 px on each side: "⚠ 87%" must fit a 48 px thumbnail.
+    if (badgeForm(targetWidth) === 'mini') return Math.max(24, Math.floor(targetWidth - 4));
+    return Math.min(280, inside);
   }
 
-  /** The details panel: below the badge when it fits, else above, else pinned to the viewport top. */
-  function panelPosition(anchor, viewport, panel) {
+  /**
+   * Places to try for elements that are all controls (an <audio> bar): beside it on the right, then
+   * above, then below. The content script takes the first one that covers nothing but the page
+   * background (document.elementsFromPoint), so it never hides a neighbour's caption or controls.
+   */
+  function outsideCandidates(target, viewport, badge) {
     const gap = 4;
-    let top = anchor.top + anchor.height + gap;
-    if (top + panel.height > viewport.height) {
-      const above = anchor.top - gap - panel.height;
-      top = above >= 0 ? above : Math.max(0, viewport.height - panel.height);
+    const list = [
+      { left: target.left + target.width + gap, top: target.top + (target.height - badge.height) / 2 },
+      { left: target.left, top: target.top - badge.height - gap },
+      { left: target.left, top: target.top + target.height + gap },
+    ];
+    return list
+      .filter((c) => c.left >= 0 && c.top >= 0 && c.left + badge.width <= viewport.width && c.top + badge.height <= viewport.height)
+      .map((c) => ({ left: Math.round(c.left), top: Math.round(c.top) }));
+  }
+
+  /**
+   * Corners inside the element, in order of preference: top-left (the usual place), then top-right,
+   * bottom-left, bottom-right; a video's bottom is its controls, so it only gets the top corners. The
+   * content script skips corners where the page has its own controls (a gallery's close button).
+   */
+  function insideCandidates(target, viewport, badge, isVideo = false) {
+    const first = badgePosition(target, viewport, badge);
+    const visLeft = Math.max(target.left, 0);
+    const visTop = Math.max(target.top, 0);
+    const right = Math.max(visLeft, Math.min(target.left + target.width, viewport.width) - INSET - badge.width);
+    const bottom = Math.max(visTop, Math.min(target.top + target.height, viewport.height) - INSET - badge.height);
+    const list = [first, { left: right, top: first.top }];
+    if (!isVideo) list.push({ left: first.left, top: bottom }, { left: right, top: bottom });
+    return list.map((c) => ({ left: Math.round(c.left), top: Math.round(c.top), visible: first.visible }));
+  }
+
+  /**
+   * True when the badge must go outside the element: an <audio> bar is all controls, and a strip no
+   * taller than the badge has no room. A 48 px thumbnail keeps its badge inside.
+   */
+  function needsOutside(target, badge, isAudio = false) {
+    return isAudio || target.height < badge.height + 4;
+  }
+
+  /**
+   * The details panel goes BESIDE the media (right, else left), so the face boxes it explains stay
+   * visible; below or above when neither side has room; always inside the viewport, with a max height
+   * that keeps its own scroll bar on screen.
+   * @returns {{left:number, top:number, maxHeight:number, side:string}}
+   */
+  function panelPosition(target, viewport, panel) {
+    const gap = 8;
+    const margin = 8;
+    const maxHeight = Math.max(120, viewport.height - 2 * margin);
+    const height = Math.min(panel.height, maxHeight);
+    const clampTop = (t) => clamp(t, margin, Math.max(margin, viewport.height - height - margin));
+    const visTop = Math.max(target.top, margin);
+    if (target.left + target.width + gap + panel.width + margin <= viewport.width) {
+      return { left: Math.round(target.left + target.width + gap), top: Math.round(clampTop(visTop)), maxHeight, side: 'right' };
     }
-    const left = clamp(anchor.left, 0, Math.max(0, viewport.width - panel.width));
-    return { left: Math.round(left), top: Math.round(top) };
+    if (target.left - gap - panel.width >= margin) {
+      return { left: Math.round(target.left - gap - panel.width), top: Math.round(clampTop(visTop)), maxHeight, side: 'left' };
+    }
+    const left = Math.round(clamp(target.left, margin, Math.max(margin, viewport.width - panel.width - margin)));
+    const below = target.top + target.height + gap;
+    if (below + height + margin <= viewport.height) return { left, top: Math.round(below), maxHeight, side: 'below' };
+    const above = target.top - gap - height;
+    if (above >= margin) return { left, top: Math.round(above), maxHeight, side: 'above' };
+    // No free side (the media fills the screen): the right edge of the viewport, over the media.
+    return { left: Math.round(Math.max(margin, viewport.width - panel.width - margin)), top: Math.round(clampTop(margin)), maxHeight, side: 'over' };
+  }
+
+  /** The sampled frame nearest to `currentTime`, for face boxes on a playing or paused video. */
+  function frameAt(timeline, currentTime) {
+    let best = null;
+    for (const f of timeline || []) {
+      if (!best || Math.abs(f.t - currentTime) < Math.abs(best.t - currentTime)) best = f;
+    }
+    return best;
+  }
+
+  /** Tick positions for a time axis of `duration` seconds: 1/2/5 x 10^n steps, about five ticks. */
+  function timeTicks(duration) {
+    const d = Math.max(0, Number(duration) || 0);
+    if (!d) return [0];
+    const raw = d / 5;
+    const pow = 10 ** Math.floor(Math.log10(raw));
+    const step = [1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw) || raw;
+    const out = [];
+    for (let t = 0; t <= d + 1e-9; t += step) out.push(Math.round(t * 1000) / 1000);
+    return out;
   }
 
   /**
@@ -101,5 +190,8 @@
   function clamp(v, lo, hi) { return Math.min(hi, Math.max(lo, v)); }
   function round2(v) { return Math.round(v * 100) / 100; }
 
-  root.FakeScopePlacement = Object.freeze({ badgePosition, badgeMaxWidth, panelPosition, contentRect, scaleBox, worthScanning, INSET });
+  root.FakeScopePlacement = Object.freeze({
+    badgePosition, badgeForm, badgeMaxWidth, insideCandidates, outsideCandidates, needsOutside, panelPosition, frameAt, timeTicks, contentRect,
+    scaleBox, worthScanning, INSET,
+  });
 })(globalThis);

@@ -20,7 +20,7 @@ async function refresh() {
     const h = st.health || {};
     box.replaceChildren(
       el('p', {}, el('span', { class: 'ok', text: 'Server running' }), ` at ${st.serverUrl} (v${h.version || '?'})`),
-      el('p', { class: 'muted', text: `Detectors: ${(h.detectors || []).join(', ') || 'none loaded'} · queue ${h.queue_depth ?? 0}` }),
+      el('p', { class: 'muted', text: `Detectors: ${detectorNames(h) || 'none loaded'} · queue ${h.queue_depth ?? 0}` }),
     );
   } else {
     box.replaceChildren(
@@ -31,15 +31,32 @@ async function refresh() {
   }
   renderRecent(st.recent || []);
   if (st.pendingGrant) {
+    // The Allow button every "FakeScope may not read <site>" message points to.
+    const host = st.pendingGrant.replace(/^[a-z]+:\/\//, '').replace(/\/\*$/, '');
     $('grant').hidden = false;
-    $('grant-text').textContent = `To check media the server cannot download, FakeScope needs to read ${st.pendingGrant}.`;
+    $('grant-text').textContent = `FakeScope may not read ${host}, so it cannot draw its badge there or read media the server cannot download.`;
+    $('grant-button').textContent = `Allow ${host}`;
     $('grant-button').onclick = async () => {
+      $('grant-status').textContent = 'Waiting for your answer in the browser prompt…';
       // Called straight from the click: permission prompts need the user's gesture.
-      const ok = await ext.permissions.request({ origins: [st.pendingGrant] });
-      if (ok) await ext.storage.session.remove('pendingGrant');
+      let ok = false;
+      try { ok = await ext.permissions.request({ origins: [st.pendingGrant] }); } catch (err) { $('grant-status').textContent = `Could not ask: ${err.message || err}`; return; }
+      if (ok) await ext.storage.session.remove(['pendingGrant', 'lastProblem']);
+      $('grant-status').textContent = ok ? `Allowed. Check the media on ${host} again.` : 'Not allowed: FakeScope still cannot read that site.';
       $('grant').hidden = ok;
     };
   }
+}
+
+/** Plain detector names from /health ("Synthetic speech (experimental)"), internal names only as a fallback. */
+function detectorNames(h) {
+  const about = h.about || {};
+  return (h.detectors || []).map((name) => {
+    const a = about[name];
+    if (!a) return name;
+    const role = a.experimental ? ' (experimental)' : a.role === 'advisory' ? ' (advisory)' : '';
+    return `${a.title}${role}`;
+  }).join(', ');
 }
 
 function renderRecent(items) {

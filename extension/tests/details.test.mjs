@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { detailsModel, detectorLine, errorView, pendingView, timingLines, viewForCheck } from '../lib/details.js';
+import { detailsModel, detectorLine, detectorModel, errorView, pendingView, timingLines, viewForCheck } from '../lib/details.js';
 
 // Shaped like the server's check object (server brief: check object + result).
 const imageCheck = {
@@ -31,7 +31,7 @@ test('done check -> badge view with the server verdict and hedged headline', () 
 test('details model: score sentence, each detector, faces, versions, timings', () => {
   const d = viewForCheck(imageCheck).details;
   assert.match(d.scoreText, /91%/);
-  assert.deepEqual(d.detectors.map((x) => x.text), ['image_faces: likely manipulated, score 91%', 'c2pa: not applicable (no manifest)']);
+  assert.deepEqual(d.detectors.map((x) => x.text), ['image faces: likely manipulated, score 91%', 'c2pa: no manifest']);
   assert.deepEqual(d.faces, [{ box: [10, 20, 30, 40], score: 0.91, detector: 'image_faces' }]);
   assert.deepEqual(d.media, { kind: 'image', width: 200, height: 100, duration: null, sha256: 'ab' });
   assert.deepEqual(d.modelVersions, ['image_faces 1.2', 'c2pa rule-based']);
@@ -55,11 +55,12 @@ test('video timeline and audio segments are sorted and kept per detector', () =>
   assert.equal(d.media.duration, 4);
 });
 
-test('not applicable shows the reason; failed and cancelled become error views', () => {
-  const na = viewForCheck({ id: 'n', status: 'done', result: { verdict: 'not_applicable', score: null, reason: 'no face found', detectors: [] } });
-  assert.equal(na.headline, 'Not applicable: no face found');
-  assert.equal(na.details.headline, 'Not applicable');
-  assert.equal(na.details.reason, 'no face found'); // the panel shows the full reason, unshortened
+test('not applicable shows the plain reason; failed and cancelled become error views', () => {
+  const na = viewForCheck({ id: 'n', status: 'done', result: { verdict: 'not_applicable', score: null, reason: 'face_manipulation: no face found', plain_reason: 'No face found', detectors: [] } });
+  assert.equal(na.headline, 'No face found');
+  assert.equal(na.badge.full, 'No face found');
+  assert.equal(na.badge.compact, 'No face');
+  assert.equal(na.details.reason, 'face_manipulation: no face found'); // the panel keeps the full reason
   assert.equal(na.tone, 'na');
   const failed = viewForCheck({ id: 'f', status: 'failed', error: { code: 'download_failed', message: 'x', upstream_status: 403 } });
   assert.equal(failed.state, 'error');
@@ -82,4 +83,83 @@ test('timings ignore non-numbers and put total last', () => {
 test('an advisory detector is marked as not deciding the verdict', () => {
   const line = detectorLine({ detector: 'ai_image', verdict: 'likely_fake', score: 0.93, advisory: true });
   assert.equal(line, 'ai_image: likely manipulated, score 93% (advisory: shown, not used for the verdict)');
+});
+
+// Shaped like the real server's answer for a PNG with a Stable Diffusion `parameters` chunk (server/explain.py).
+const provenanceCheck = {
+  id: 'p1', status: 'done', kind: 'image',
+  result: {
+    verdict: 'likely_fake', score: 0.99, basis: 'provenance', deciding_detector: 'provenance', plain_reason: null,
+    detectors: [
+      { detector: 'provenance', model_version: null, verdict: 'likely_fake', score: 1.0, advisory: false,
+        about: { title: 'File metadata (provenance)', looks_for: 'Reads what the file says about itself.', card: null, role: 'rule', heldout_auc: null, experimental: false, thresholds: null },
+        evidence: [{ kind: 'png_text', indicates: 'ai_generated', detail: "PNG text chunk 'parameters' (Stable Diffusion (AUTOMATIC1111) generation parameters): a cat",
+          sentence: 'This file says it was made with Stable Diffusion (AUTOMATIC1111): PNG text chunk `parameters`' }] },
+      { detector: 'ai_image', model_version: 'aigen-1.0', verdict: 'likely_fake', score: 0.99, advisory: true,
+        about: { title: 'Whole-image AI generation', looks_for: 'Looks at the whole picture.', card: '/api/v1/models/ai_image/card', role: 'advisory', heldout_auc: 0.4007, experimental: true, thresholds: { lower: 0.2182, upper: 0.6719 } } },
+      { detector: 'face_manipulation', model_version: 'face-1.0', verdict: 'uncertain', score: 0.6, advisory: true,
+        about: { title: 'Face manipulation', looks_for: 'Looks at each face.', card: '/api/v1/models/face_manipulation/card', role: 'advisory', heldout_auc: 0.6732, experimental: false, thresholds: { lower: 0.2151, upper: 0.6824 } } },
+    ],
+    media: { kind: 'image', width: 512, height: 512 },
+  },
+};
+
+test('provenance: evidence comes first, as a fact about the file, never as a model probability', () => {
+  const v = viewForCheck(provenanceCheck, 'http://127.0.0.1:8765');
+  assert.deepEqual(v.details.evidence.map((e) => e.sentence), ['This file says it was made with Stable Diffusion (AUTOMATIC1111): PNG text chunk `parameters`']);
+  assert.doesNotMatch(v.details.scoreText, /probability|calibrated|%/);
+  assert.match(v.details.scoreText, /what the file says about itself/);
+  assert.equal(v.badge.figure, 'AI tag', 'the badge says where the verdict came from, not "99%"');
+});
+
+test('each detector: plain name, sentence, card link; an advisory model below chance is "experimental, not used"', () => {
+  const d = viewForCheck(provenanceCheck, 'http://127.0.0.1:8765').details;
+  const ai = d.detectors.find((x) => x.name === 'ai_image');
+  assert.equal(ai.title, 'Whole-image AI generation');
+  assert.equal(ai.cardUrl, 'http://127.0.0.1:8765/api/v1/models/ai_image/card');
+  assert.equal(ai.status, 'experimental');
+  assert.equal(ai.band, null, 'no band claim for a model worse than chance');
+  assert.equal(ai.text, 'Whole-image AI generation: experimental, not used (score 99%)');
+  assert.doesNotMatch(ai.text, /likely manipulated/);
+  const face = d.detectors.find((x) => x.name === 'face_manipulation');
+  assert.equal(face.status, 'advisory');
+  assert.equal(face.band, "60% is between this model's 22% and 68% lines: uncertain");
+});
+
+test('the band a score fell in uses that model\'s thresholds (78% audio uncertain, 69% face fake)', () => {
+  const audio = detectorModel({ detector: 'audio_speech', verdict: 'uncertain', score: 0.775, about: { title: 'Synthetic speech', thresholds: { lower: 0.3151, upper: 0.7788 }, role: 'decides' } });
+  const face = detectorModel({ detector: 'face_manipulation', verdict: 'likely_fake', score: 0.69, about: { title: 'Face manipulation', thresholds: { lower: 0.2151, upper: 0.6824 }, role: 'decides' } });
+  assert.equal(audio.band, "78% is between this model's 32% and 78% lines: uncertain");
+  assert.equal(face.band, "69% is at or above this model's 68% line: likely manipulated");
+});
+
+test('charts: per-frame and per-window series with duration, thresholds and which track they belong to', () => {
+  const d = detailsModel({
+    verdict: 'uncertain', score: 0.5,
+    detectors: [
+      { detector: 'face_manipulation', verdict: 'uncertain', score: 0.5, about: { thresholds: { lower: 0.2, upper: 0.7 } },
+        regions: { timeline: [{ t: 0, score: 0.4, faces: [{ box: [1, 2, 3, 4], score: 0.4 }] }, { t: 1, score: null, faces: [] }] } },
+      { detector: 'audio_speech', verdict: 'likely_real', score: 0.1, about: { thresholds: { lower: 0.3, upper: 0.8 } },
+        regions: { segments: [{ start: 0, end: 2, score: 0.1 }] } },
+    ],
+    media: { kind: 'video', duration: 3.0, width: 640, height: 360 },
+  });
+  assert.deepEqual(d.charts.map((c) => c.id), ['frames', 'segments']);
+  assert.match(d.charts[1].title, /soundtrack/);
+  assert.deepEqual(d.charts[0].band, { lower: 0.2, upper: 0.7 });
+  assert.equal(d.charts[0].duration, 3);
+  assert.deepEqual(d.timeline[0].faces, [{ box: [1, 2, 3, 4], score: 0.4 }], 'per-frame face boxes kept for the video overlay');
+});
+
+test('provenance (a rule) states what the file says, never a percentage', () => {
+  const d = viewForCheck(provenanceCheck).details.detectors.find((x) => x.name === 'provenance');
+  assert.equal(d.status, 'rule');
+  assert.equal(d.score, null);
+  assert.equal(d.text, 'File metadata (provenance): AI-generation label found in the file');
+});
+
+test('in a video the speech detector is labelled as the soundtrack', () => {
+  const d = detailsModel({ verdict: 'uncertain', score: null, media: { kind: 'video' },
+    detectors: [{ detector: 'audio_speech', verdict: 'uncertain', score: 0.5, about: { title: 'Synthetic speech' }, regions: { segments: [] } }] });
+  assert.equal(d.detectors[0].title, 'Synthetic speech (soundtrack)');
 });

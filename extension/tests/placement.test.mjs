@@ -37,16 +37,59 @@ test('badge stays inside the viewport and inside small elements when possible', 
   assert.deepEqual([small.left, small.top], [10, 16]);
 });
 
-test('a short element (an <audio> bar is all controls) gets the badge just above it', () => {
-  const audio = P.badgePosition({ left: 50, top: 300, width: 300, height: 40 }, vp, badge);
-  assert.deepEqual([audio.left, audio.top], [50, 300 - badge.height - 2]);
-  // at the very top of the viewport there is no room above: it goes inside instead
-  assert.equal(P.badgePosition({ left: 50, top: 0, width: 300, height: 40 }, vp, badge).top, P.INSET);
+test('inside placement never moves the badge off the element; outside spots are the content script\'s choice', () => {
+  // A 40 px bar: badgePosition keeps the badge on it (inside fallback); outsideCandidates offer right, above, below.
+  const bar = { left: 50, top: 300, width: 300, height: 40 };
+  const pos = P.badgePosition(bar, vp, badge);
+  assert.ok(pos.top >= 300 && pos.left >= 50, JSON.stringify(pos));
+  assert.deepEqual(P.outsideCandidates(bar, vp, badge).map((c) => [c.left, c.top]), [[354, 307], [50, 270], [50, 344]]);
+  // at the very top of the viewport there is no room above: that spot is not offered
+  assert.equal(P.outsideCandidates({ left: 50, top: 0, width: 300, height: 40 }, vp, badge).length, 2);
 });
 
-test('panel opens below the badge, or above when there is no room', () => {
-  assert.deepEqual(P.panelPosition({ left: 10, top: 10, width: 100, height: 26 }, vp, { width: 340, height: 300 }), { left: 10, top: 40 });
-  assert.deepEqual(P.panelPosition({ left: 900, top: 700, width: 100, height: 26 }, vp, { width: 340, height: 300 }), { left: 660, top: 396 });
+test('panel opens BESIDE the media (right, else left), never over it, and inside the viewport', () => {
+  const panel = { width: 360, height: 300 };
+  const right = P.panelPosition({ left: 10, top: 100, width: 256, height: 256 }, vp, panel);
+  assert.deepEqual(right, { left: 274, top: 100, maxHeight: 784, side: 'right' });
+  const left = P.panelPosition({ left: 600, top: 100, width: 380, height: 256 }, vp, panel);
+  assert.equal(left.side, 'left');
+  assert.ok(left.left + panel.width <= 600, 'left of the media, not over it');
+  // A tall panel next to media near the bottom: pulled up so it ends inside the viewport.
+  const low = P.panelPosition({ left: 10, top: 700, width: 200, height: 90 }, vp, { width: 360, height: 500 });
+  assert.ok(low.top + 500 <= vp.height - 8 && low.top >= 8, JSON.stringify(low));
+  // Taller than the viewport: capped, with its own scroll bar.
+  assert.equal(P.panelPosition({ left: 10, top: 10, width: 200, height: 90 }, vp, { width: 360, height: 2000 }).maxHeight, 784);
+  // Full-width media: below when there is room, else pinned to the right edge.
+  assert.equal(P.panelPosition({ left: 0, top: 0, width: 1000, height: 300 }, vp, panel).side, 'below');
+  const over = P.panelPosition({ left: 0, top: 0, width: 1000, height: 800 }, vp, panel);
+  assert.equal(over.side, 'over');
+  assert.ok(over.left + panel.width <= vp.width);
+});
+
+test('badge form: full from 240 px, compact from 96 px, mini below; audio bars get a spot beside them', () => {
+  assert.deepEqual([600, 240, 239, 96, 95, 48].map(P.badgeForm), ['full', 'full', 'compact', 'compact', 'mini', 'mini']);
+  assert.equal(P.needsOutside({ left: 0, top: 0, width: 300, height: 54 }, badge, true), true, 'audio: all controls');
+  assert.equal(P.needsOutside({ left: 0, top: 0, width: 300, height: 20 }, badge), true, 'a strip lower than the badge');
+  assert.equal(P.needsOutside({ left: 0, top: 0, width: 48, height: 48 }, badge), false, 'a 48 px thumbnail keeps it inside');
+  const spots = P.outsideCandidates({ left: 100, top: 300, width: 300, height: 40 }, vp, badge);
+  assert.deepEqual(spots[0], { left: 404, top: 307 }, 'first choice: right of the bar, vertically centred');
+  assert.ok(spots.every((s) => s.left + badge.width <= vp.width && s.top >= 0));
+  assert.ok(!P.outsideCandidates({ left: 900, top: 0, width: 100, height: 40 }, vp, badge).some((s) => s.left > 900), 'no spot off screen');
+});
+
+test('video face boxes: the sampled frame nearest to the time shown', () => {
+  const tl = [{ t: 0, faces: [1] }, { t: 1, faces: [2] }, { t: 2, faces: [] }];
+  assert.equal(P.frameAt(tl, 0.4).t, 0);
+  assert.equal(P.frameAt(tl, 0.6).t, 1);
+  assert.equal(P.frameAt(tl, 9).t, 2);
+  assert.equal(P.frameAt([], 1), null);
+});
+
+test('time axis ticks: round steps, about five, covering the duration', () => {
+  assert.deepEqual(P.timeTicks(3), [0, 1, 2, 3]);
+  assert.deepEqual(P.timeTicks(12.5), [0, 5, 10]);
+  assert.deepEqual(P.timeTicks(61), [0, 20, 40, 60]);
+  assert.deepEqual(P.timeTicks(0), [0]);
 });
 
 test('face boxes scale from media pixels to the displayed box (fill, contain, cover)', () => {
@@ -68,6 +111,7 @@ test('auto-scan takes only big enough images in view', () => {
 test('badge width stays within its element, with readable minimums', () => {
   assert.equal(P.badgeMaxWidth(200, false), 188);
   assert.equal(P.badgeMaxWidth(1000, false), 280);
-  assert.equal(P.badgeMaxWidth(60, false), 110);
+  assert.equal(P.badgeMaxWidth(60, false), 56, 'mini: all but 2 px each side');
+  assert.equal(P.badgeMaxWidth(48, false), 44);
   assert.equal(P.badgeMaxWidth(60, true), 220);
 });

@@ -1,6 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { errorMessage, progressLine, scoreSentence, verdictHeadline, verdictTone } from '../lib/wording.js';
+import {
+  badgeTexts, bandSentence, errorAction, errorMessage, progressLine, scoreSentence, verdictHeadline, verdictTone,
+} from '../lib/wording.js';
 
 test('headlines hedge and never show a percentage', () => {
   assert.equal(verdictHeadline('likely_fake'), 'Likely manipulated');
@@ -12,10 +14,21 @@ test('headlines hedge and never show a percentage', () => {
   }
 });
 
-test('not applicable carries the server reason, shortened', () => {
-  assert.equal(verdictHeadline('not_applicable', 'image_faces: no face found'), 'Not applicable: image_faces: no face found');
+test('not applicable says why in plain words, shortened', () => {
+  assert.equal(verdictHeadline('not_applicable', 'No speech found'), 'No speech found');
   assert.equal(verdictHeadline('not_applicable', null), 'Not applicable');
   assert.ok(verdictHeadline('not_applicable', 'x'.repeat(500)).length < 110);
+});
+
+test('badge texts: icon shape + word + score for each size; provenance shows "AI tag", not a percentage', () => {
+  assert.deepEqual(badgeTexts('likely_fake', 0.873), { icon: '\u26a0', full: 'Likely fake', compact: 'Fake?', mini: '87%', figure: '87%' });
+  assert.equal(badgeTexts('likely_fake', 0.99, { basis: 'provenance' }).mini, 'AI');
+  assert.equal(badgeTexts('uncertain', 0.5).compact, 'Unsure');
+  assert.equal(badgeTexts('likely_real', 0.1).icon, '\u2713');
+  assert.equal(badgeTexts('likely_fake', 0.99, { basis: 'provenance' }).figure, 'AI tag');
+  assert.equal(badgeTexts('uncertain', null, { basis: 'advisory' }).figure, '');
+  const icons = ['likely_fake', 'uncertain', 'likely_real', 'not_applicable'].map((v) => badgeTexts(v, 0.5).icon);
+  assert.equal(new Set(icons).size, 4, 'four different shapes, not only four colours');
 });
 
 test('unknown verdicts fall back to uncertain, never to a confident label', () => {
@@ -25,10 +38,13 @@ test('unknown verdicts fall back to uncertain, never to a confident label', () =
   assert.equal(verdictTone('not_applicable'), 'na');
 });
 
-test('the score sentence is the only place with a percentage, and says it is an estimate', () => {
+test('the score sentence says estimate for models and "what the file says" for provenance', () => {
   assert.match(scoreSentence(0.734), /73%/);
-  assert.match(scoreSentence(0.734), /estimate, not proof/);
+  assert.match(scoreSentence(0.734), /not proof/);
   assert.match(scoreSentence(null), /No score/);
+  assert.doesNotMatch(scoreSentence(0.99, 'provenance'), /%|probability|calibrated/);
+  assert.doesNotMatch(scoreSentence(null, 'advisory'), /%/);
+  assert.equal(bandSentence(0.5, null), null);
 });
 
 test('progress shows stage and percent', () => {
@@ -36,10 +52,17 @@ test('progress shows stage and percent', () => {
   assert.equal(progressLine(null, undefined), 'Checking: queued');
 });
 
-test('errors say what to do', () => {
+test('errors say what to do, and every action they name exists', () => {
   assert.equal(errorMessage('server_unreachable'), 'FakeScope server not running — start it with: fakescope serve');
-  assert.match(errorMessage('download_failed', { upstream_status: 403 }), /HTTP 403.*send bytes/);
-  assert.match(errorMessage('permission_needed', { origin: 'intra.example' }), /intra\.example.*popup/);
+  assert.equal(errorMessage('download_failed', { upstream_status: 404 }), 'The file was not found (HTTP 404). Reload the page: the link may have changed.');
+  assert.doesNotMatch(errorMessage('download_failed', { upstream_status: 404 }), /send bytes|grant/);
+  assert.match(errorMessage('download_failed', { upstream_status: 403 }), /HTTP 403.*Log in/);
+  assert.match(errorMessage('download_failed', { upstream_status: 503 }), /HTTP 503.*later/);
+  assert.match(errorMessage('permission_needed', { origin: 'intra.example' }), /intra\.example.*toolbar, press "Allow"/);
+  assert.match(errorMessage('forbidden_address'), /--allow-private-addresses/);
+  assert.match(errorMessage('blob_unreadable'), /fakescope check FILE/);
   assert.match(errorMessage('busy'), /try again/);
   assert.match(errorMessage('weird_code', { message: 'boom' }), /boom/);
+  assert.deepEqual(errorAction('forbidden_host'), { label: 'Open options', message: 'fakescope:open-options' });
+  assert.equal(errorAction('download_failed'), null);
 });

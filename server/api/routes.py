@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from .. import __version__
+from .. import __version__, explain
 from ..errors import ApiError
 from ..jobs import Job
 from ..media.acquire import Source, sniff_kind
@@ -32,12 +32,25 @@ def health():
                     "models": [{"key": k, "version": e.get("version"), "sha256": e.get("sha256")}
                                for k, e in sorted(svc.models.items())],
                     "detectors": [d.name for d in svc.pipeline.detectors],
+                    "about": {d.name: explain.about(d.name, d.model_key, d.entry, d.advisory) for d in svc.pipeline.detectors},
                     "queue_depth": svc.pool.depth(), "workers": svc.pool.workers})
 
 
 @api.get("/openapi.json")
 def openapi():
     return Response(OPENAPI.read_bytes(), mimetype="application/json")
+
+
+@api.get("/models/<key>/card")
+def model_card(key: str):
+    """A loaded model's card (markdown, written by `fakescope evaluate`): what the badge's card link opens."""
+    svc = service()
+    entry = svc.models.get(key)
+    root = Path(svc.settings.models_dir).resolve()
+    card = (root / entry["card"]).resolve() if entry and entry.get("card") else None
+    if card is None or root not in card.parents or not card.is_file():
+        raise ApiError("not_found", f"no model card for {key!r}; loaded models: {', '.join(sorted(svc.models))}")
+    return Response(card.read_text(encoding="utf-8"), mimetype="text/markdown")
 
 
 @api.post("/checks")
@@ -184,6 +197,8 @@ def _overlay(svc, check: dict) -> dict:
         check.update(job.live())
         if job.status in ("done", "failed"):  # finished between the two reads: the store is authoritative
             check = svc.store.get(check["id"]) or check
+    if check.get("result"):  # plain names, reasons, card links and evidence sentences (cached results too)
+        explain.annotate(check["result"], explain.detector_index(svc.pipeline.detectors))
     return check
 
 

@@ -1,9 +1,12 @@
-"""Face-manipulation detector for images and videos: YuNet faces -> fixed-margin crops -> face CNN.
+"""Face-manipulation detector for images and videos: YuNet faces -> fixed-margin crops at the CLIP input
+size -> frozen CLIP ViT-B/16 features (server.features.face.crop_features) -> a small head evaluated with
+numpy (manifest format "npz": standardisation + logistic regression).
 
 Image: every face gets a box and a calibrated score; the image score is the highest face score.
-Video: ~1 sampled frame per second (capped), faces tracked across frames, the video score is the highest
-level a run of consecutive frames of one face track reaches (server.features.video), so one confident
-frame on real footage does not make a fake verdict.
+Video: ~1 sampled frame per second (capped), faces tracked across frames; per track the frame scores are
+aggregated by the manifest's rule (server.features.video.track_score) and the identity drift between
+consecutive frames of the track is reported; the video score is the highest track score of the tracks
+long enough to count, so one confident frame on real footage does not make a fake verdict.
 """
 from __future__ import annotations
 
@@ -14,12 +17,35 @@ import numpy as np
 
 from .. import calibration
 from ..features import video as vid
-from ..features.face import FaceFinder, crop_face, standardize, to_model_input
+from ..features.face import FEATURE_DIM, FaceFinder, crop_features, encoder_crop
 from ..media.decode import DecodeError
 from ..verdict import band
 from .base import Context, Detector, register
 
 DEFAULT_THRESHOLDS = {"lower": 0.3, "upper": 0.7}
+DEFAULT_VIDEO = {"every_seconds": 1.0, "max_frames": 60, "rule": "mean", "faces_per_frame": 2}
+
+
+class FaceHead:
+    """The npz head: z = (x - mean) / scale; p = sigmoid(z @ w + b). Pure numpy, thread-safe."""
+
+    def __init__(self, arrays: dict):
+        try:
+            self.mean = np.asarray(arrays["mean"], np.float64)
+            self.scale = np.asarray(arrays["scale"], np.float64)
+            self.w = np.asarray(arrays["w"], np.float64).reshape(-1)
+            self.b = float(np.asarray(arrays["b"]).reshape(-1)[0])
+        except KeyError as exc:
+            raise ValueError(f"face head lacks array {exc}") from exc
+        if not (self.mean.shape == self.scale.shape == self.w.shape == (FEATURE_DIM,)):
+            raise ValueError(f"face head expects {FEATURE_DIM} features, got {self.w.shape}")
+
+    def logit(self, feats: np.ndarray) -> np.ndarray:
+        x = np.asarray(feats, np.float64).reshape(-1, FEATURE_DIM)
+        return ((x - self.mean) / self.scale) @ self.w + self.b
+
+    def probability(self, feats: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-np.clip(self.logit(feats), -60, 60)))
 
 
 @register
@@ -29,15 +55,16 @@ class FaceManipulationDetector(Detector):
     model_key = "face_manipulation"
     extra_models = ("yunet",)
 
-    def __init__(self, *a, **kw):
+    def __init__(self, *a, encoder=None, **kw):
         super().__init__(*a, **kw)
+        self.head = FaceHead(self.model) if isinstance(self.model, dict) else None
+        self._encoder = encoder
         self._finder = None
-        self._finder_lock = threading.Lock()
-        self._model_lock = threading.Lock()
+        self._lock = threading.Lock()
 
     # -- shared pieces -------------------------------------------------------------------------------
     def finder(self) -> FaceFinder:
-        with self._finder_lock:
+        with self._lock:
             if self._finder is None:
                 path = self.extra.get("yunet")
                 if path is None:
@@ -45,21 +72,43 @@ class FaceManipulationDetector(Detector):
                 self._finder = FaceFinder(path)
             return self._finder
 
-    def score_crops(self, crops: list[np.ndarray]) -> np.ndarray:
-        """Calibrated scores for raw crops (one batched model call)."""
-        if not crops:
+    def encoder(self):
+        if self._encoder is None:
+            from ..encoders.clip import shared_encoder
+
+            self._encoder = shared_encoder()
+        return self._encoder
+
+    def features(self, crops: list[np.ndarray]) -> np.ndarray:
+        """(N, FEATURE_DIM): one encoder call per crop (the int8 graph is batch-dependent)."""
+        enc = self.encoder()
+        return np.stack([crop_features(c, enc) for c in crops]) if crops else np.zeros((0, FEATURE_DIM), np.float32)
+
+    def score_features(self, feats: np.ndarray) -> np.ndarray:
+        """Calibrated scores of feature rows."""
+        if self.head is None:
+            raise RuntimeError("face_manipulation model is not an npz head")
+        if len(feats) == 0:
             return np.zeros(0)
-        x = to_model_input([standardize(c) for c in crops])
-        with self._model_lock:  # Keras models are not guaranteed thread-safe across worker threads
-            raw = np.asarray(self.model.predict_on_batch(x)).reshape(-1)
+        raw = self.head.probability(feats)
         return np.asarray(calibration.apply(raw, self.entry.get("calibration")), dtype=np.float64)
+
+    def score_crops(self, crops: list[np.ndarray]) -> np.ndarray:
+        return self.score_features(self.features(crops))
 
     def _band(self, score: float) -> str:
         th = self.entry.get("thresholds") or DEFAULT_THRESHOLDS
         return band(score, th["lower"], th["upper"])
 
+    def video_settings(self, overrides: dict | None = None) -> dict:
+        s = {**DEFAULT_VIDEO, **((self.entry.get("input") or {}).get("video") or {})}
+        for k in ("every_seconds", "max_frames"):
+            if overrides and overrides.get(k) is not None:
+                s[k] = type(DEFAULT_VIDEO[k])(overrides[k])
+        return s
+
     def warmup(self) -> None:
-        self.score_crops([np.zeros((128, 128, 3), np.uint8)])
+        self.score_crops([np.zeros((64, 64, 3), np.uint8)])
 
     def predict(self, media, ctx: Context) -> dict:
         if media.kind == "image":
@@ -76,11 +125,11 @@ class FaceManipulationDetector(Detector):
         except DecodeError as exc:
             return self.not_applicable(f"image could not be decoded: {exc}")
         ctx.progress("faces", 0.2)
-        faces = self.finder().find(rgb)
+        faces = self.finder().find(rgb, max_faces=4)
         t1 = time.perf_counter()
         if not faces:
             return self.not_applicable("no face found", timings={"detect": round(t1 - t0, 3)})
-        scores = self.score_crops([crop_face(rgb, f.box) for f in faces])
+        scores = self.score_crops([encoder_crop(rgb, f.box) for f in faces])
         ctx.progress("faces", 1.0)
         regions = {"faces": [{**f.as_dict(), "score": round(float(s), 4)} for f, s in zip(faces, scores)]}
         score = float(scores.max())
@@ -88,44 +137,57 @@ class FaceManipulationDetector(Detector):
                            timings={"detect": round(t1 - t0, 3), "score": round(time.perf_counter() - t1, 3)})
 
     # -- video -----------------------------------------------------------------------------------------
-    def analyse_video(self, path, every_seconds: float = 1.0, max_frames: int = 60, progress=None) -> dict:
-        """Sample (keyframes when dense enough), detect, score in one batch, track and aggregate. Returns timeline, tracks and the score
-        (None when no face was found in any sampled frame)."""
+    def extract_video(self, path, every_seconds: float, max_frames: int, faces_per_frame: int = 2,
+                      progress=None) -> dict:
+        """Sample frames (decoding only those), find faces, crop and encode them. Returns times, per-frame
+        boxes and per-frame feature rows; scoring is separate (score_extracted) so evaluation can score
+        one extraction with several heads."""
         finder = self.finder()
-        times, frame_boxes, crops, owner = [], [], [], []
+        enc = self.encoder()
+        times, boxes, feats = [], [], []
         frames = vid.sample_video(path, every_seconds, max_frames)
         for i, (t, frame) in enumerate(frames):
-            faces = finder.find(frame, max_faces=4)
-            times.append(t)
-            frame_boxes.append([list(f.box) for f in faces])
-            for f in faces:
-                crops.append(crop_face(frame, f.box))
-                owner.append(i)
+            faces = finder.find(frame, max_faces=faces_per_frame)
+            times.append(float(t))
+            boxes.append([list(f.box) for f in faces])
+            feats.append(np.stack([crop_features(encoder_crop(frame, f.box), enc) for f in faces])
+                         if faces else np.zeros((0, FEATURE_DIM), np.float32))
             if progress:
-                progress("faces", 0.9 * (i + 1) / len(frames))
-        scores = self.score_crops(crops)
-        per_frame = [[] for _ in times]
-        for o, s in zip(owner, scores):
-            per_frame[o].append(float(s))
+                progress("faces", 0.95 * (i + 1) / len(frames))
+        return {"times": times, "boxes": boxes, "features": feats}
+
+    def score_extracted(self, ex: dict, rule: str = "mean", score_fn=None) -> dict:
+        """Timeline, tracks (with identity drift) and the video score (None when no face was found)."""
+        score_fn = score_fn or self.score_features
+        per_frame = [[float(s) for s in score_fn(f)] if len(f) else [] for f in ex["features"]]
+        times = ex["times"]
         timeline = [{"t": round(t, 3), "score": round(max(sc), 4) if sc else None,
                      "faces": [{"box": [round(v, 1) for v in b], "score": round(s, 4)} for b, s in zip(bx, sc)]}
-                    for t, bx, sc in zip(times, frame_boxes, per_frame)]
-        tracks = vid.build_tracks(frame_boxes, per_frame)
+                    for t, bx, sc in zip(times, ex["boxes"], per_frame)]
+        tracks = vid.build_tracks(ex["boxes"], per_frame)
         out = {"timeline": timeline, "frames_sampled": len(times), "score": None, "tracks": []}
-        if tracks:
-            score, tid = vid.video_score({k: v.scores for k, v in tracks.items()})
-            out["score"] = score
-            out["tracks"] = [{"track": k, "frames": len(v.scores), "first_t": times[v.frames[0]],
-                              "last_t": times[v.frames[-1]], "run_score": round(vid.run_score(v.scores), 4),
-                              "deciding": k == tid} for k, v in tracks.items()]
+        if not tracks:
+            return out
+        embeds = {k: [ex["features"][fi][j][:512] for fi, j in zip(v.frames, v.slots)] for k, v in tracks.items()}
+        score, tid = vid.video_score({k: v.scores for k, v in tracks.items()}, rule=rule)
+        out["score"] = score
+        out["tracks"] = [{"track": k, "frames": len(v.scores), "first_t": times[v.frames[0]],
+                          "last_t": times[v.frames[-1]], "track_score": round(vid.track_score(v.scores, rule), 4),
+                          "identity_drift": round(vid.identity_drift(embeds[k]), 4), "deciding": k == tid}
+                         for k, v in tracks.items()]
         return out
+
+    def analyse_video(self, path, every_seconds: float | None = None, max_frames: int | None = None,
+                      progress=None) -> dict:
+        s = self.video_settings({"every_seconds": every_seconds, "max_frames": max_frames})
+        ex = self.extract_video(path, s["every_seconds"], s["max_frames"], s["faces_per_frame"], progress)
+        return self.score_extracted(ex, s["rule"])
 
     def predict_video(self, media, ctx: Context) -> dict:
         t0 = time.perf_counter()
         s = ctx.settings or {}
         try:
-            res = self.analyse_video(media.path, float(s.get("every_seconds", 1.0)),
-                                     int(s.get("max_frames", 60)), progress=ctx.progress)
+            res = self.analyse_video(media.path, s.get("every_seconds"), s.get("max_frames"), progress=ctx.progress)
         except DecodeError as exc:
             return self.not_applicable(f"video could not be decoded: {exc}")
         timings = {"total": round(time.perf_counter() - t0, 3)}
@@ -135,3 +197,4 @@ class FaceManipulationDetector(Detector):
                                        regions=regions, timings=timings)
         ctx.progress("faces", 1.0)
         return self.result(res["score"], self._band(res["score"]), regions=regions, timings=timings)
+

@@ -49,6 +49,11 @@ class ClipImageEncoder:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.intra_op_num_threads = int(threads or os.environ.get("FAKESCOPE_ENCODER_THREADS", 0) or 0)
         opts.log_severity_level = 3
+        # no busy-waiting between calls: the server interleaves encoder calls with OpenCV work (decoding,
+        # YuNet) on the same few cores, and spinning intra-op threads starved it (measured: a 60 s video
+        # went from 18 s to 10 s on a loaded 2-core machine with spinning off)
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self._input = self.session.get_inputs()[0].name
 

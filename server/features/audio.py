@@ -1,9 +1,7 @@
-"""Waveform (float32 mono 16 kHz) -> model input, speech gate and windowing for the audio detector.
-
-The shipped front-end is a band-limited log-power spectrogram: only 31 Hz - 4 kHz is kept, because
-the dataset's fakes carry more energy above 7 kHz and older codec/resampling history shows up at
-high frequencies (a shortcut, not a property of synthetic speech). The spec dict is stored in the
-model's manifest entry, so the server extracts exactly what the model was trained on."""
+"""Waveform (float32 mono 16 kHz) helpers shared by the audio detector and training: window fitting and
+placement, the energy gate (speech_mask), and the spectrogram front ends of v1 and of the reference
+recipes (logspec, MFCC mean, mel image), kept for the baseline rows of the model card. The shipped v2
+detector's features are the speech-encoder embeddings in server.features.speech."""
 from __future__ import annotations
 
 import numpy as np

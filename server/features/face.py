@@ -7,6 +7,10 @@ One path from decoded pixels to the face model's input, imported by training AND
     batch = to_model_input([x, ...])              # float32 in [0, 1]
 Training caches `crop_face` outputs and augments them before `standardize`; serving calls the same three
 functions, so real and fake, image and video frame, all go through identical resizing and re-encoding.
+
+The v2 face model (CLIP features) uses the same finder and window at the encoder's own size:
+    crop  = encoder_crop(rgb, face.box)           # square, fixed margin, ENCODER_CROP px (224 = CLIP input)
+    f     = crop_features(crop)                   # one JPEG q90 re-encode, then CLIP -> FEATURE_DIM floats
 """
 from __future__ import annotations
 
@@ -23,6 +27,8 @@ INPUT_SIZE = 96       # model input size
 JPEG_QUALITY = 90     # the one re-encode every crop gets, so no class keeps its own compression history
 DETECT_MAX_SIDE = 640  # larger frames are downscaled for detection; boxes are scaled back
 MIN_SCORE = 0.6
+ENCODER_CROP = 224    # v2: crops at the CLIP input size, so the encoder's resize is the identity
+FEATURE_DIM = 512 + 768  # v2: projected CLIP embedding (L2) + mean of the 196 patch tokens (L2)
 
 
 @dataclass
@@ -119,3 +125,30 @@ def to_model_input(crops) -> np.ndarray:
 def face_batch(rgb: np.ndarray, faces: list[Face]) -> np.ndarray:
     """Serving shortcut: the model batch for the given faces of one image."""
     return to_model_input([standardize(crop_face(rgb, f.box)) for f in faces])
+
+
+# -- v2: pretrained-encoder features ---------------------------------------------------------------------
+def encoder_crop(rgb: np.ndarray, box, landmarks: np.ndarray | None = None):
+    """The fixed-margin face window at the encoder's input size (landmarks: also returned, crop coords)."""
+    return crop_face(rgb, box, size=ENCODER_CROP, landmarks=landmarks)
+
+
+def crop_features(crop: np.ndarray, encoder=None) -> np.ndarray:
+    """THE feature function of the v2 face model, for training and serving alike: one crop (any size,
+    normally ENCODER_CROP) -> JPEG q90 re-encode (no class keeps its own compression history) -> CLIP
+    ViT-B/16 -> [projected embedding, mean patch token], each L2-normalised: (FEATURE_DIM,) float32."""
+    crop = np.asarray(crop)
+    if crop.ndim != 3 or crop.shape[2] != 3 or min(crop.shape[:2]) < 8:
+        raise ValueError(f"a face crop must be HxWx3 with sides >= 8, got {crop.shape}")
+    if crop.shape[:2] != (ENCODER_CROP, ENCODER_CROP):
+        interp = cv2.INTER_AREA if crop.shape[0] > ENCODER_CROP else cv2.INTER_CUBIC
+        crop = cv2.resize(crop, (ENCODER_CROP, ENCODER_CROP), interpolation=interp)
+    if encoder is None:
+        from ..encoders.clip import shared_encoder
+
+        encoder = shared_encoder()
+    emb, tokens = encoder.run(jpeg_roundtrip(crop.astype(np.uint8), JPEG_QUALITY))
+    emb = np.asarray(emb, np.float32)
+    tok = np.asarray(tokens, np.float32)[1:].mean(axis=0)
+    return np.concatenate([emb / max(float(np.linalg.norm(emb)), 1e-8),
+                           tok / max(float(np.linalg.norm(tok)), 1e-8)]).astype(np.float32)

@@ -36,3 +36,22 @@ def standardize_image(rgb: np.ndarray) -> np.ndarray:
 
 def to_model_input(images) -> np.ndarray:
     return np.stack([np.asarray(i) for i in images]).astype(np.float32) / 255.0
+
+
+# --- v2: whole-image CLIP features (the AI-image head's input; training and serving call this) ---
+MIN_SIDE = 64  # below this CLIP's 224 px input would be mostly up-sampling blur
+
+
+def clip_whole_image(rgb: np.ndarray, encoder=None) -> np.ndarray:
+    """The AI-image model's features: the CLIP ViT-B/16 projected embedding (512-d, L2-normalised) of the
+    whole decoded RGB image, one encoder call (CLIP's own resize + centre crop, server/encoders/clip.py)."""
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"expected an HxWx3 uint8 RGB image, got {rgb.dtype} {rgb.shape}")
+    if min(rgb.shape[:2]) < MIN_SIDE:
+        raise ValueError(f"image smaller than {MIN_SIDE} px on a side ({rgb.shape[1]}x{rgb.shape[0]})")
+    if encoder is None:
+        from ..encoders.clip import shared_encoder
+
+        encoder = shared_encoder()
+    return encoder.embed(rgb)

@@ -1,8 +1,11 @@
 """Video: sampled frames -> faces -> tracks -> per-track and per-video scores.
 
-The aggregation functions are pure (lists of floats in, floats out) and unit-tested. The rule is built
-to keep false positives low on real footage: one confident frame is not enough, the video score is the
-highest level that a RUN of `min_run` consecutive sampled frames of one face track all reach.
+The aggregation functions are pure (lists of floats in, floats out) and unit-tested. Both rules keep
+false positives low on real footage: one confident frame is not enough. "run": the highest level that a
+RUN of `min_run` consecutive sampled frames of one face track all reach; "mean": the track's mean score.
+The video score is the highest track score over the tracks long enough to count. `identity_drift` (the
+median cosine distance between consecutive face embeddings of a track) is the cheap temporal cue that
+real-time swaps leave (the rendered identity flickers between frames).
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ def iou(a, b) -> float:
 class Track:
     id: int
     frames: list[int] = field(default_factory=list)   # sampled-frame indices
+    slots: list[int] = field(default_factory=list)    # index of the face inside its frame's list
     boxes: list = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
 
@@ -68,16 +72,36 @@ def run_score(scores, min_run: int = MIN_RUN) -> float:
     return float(windows.min(axis=1).max())
 
 
-def video_score(track_scores: dict[int, list[float]], min_run: int = MIN_RUN) -> tuple[float, int]:
-    """(score, deciding track id): the highest run_score over tracks. Tracks shorter than the longest
+def track_score(scores, rule: str = "run", min_run: int = MIN_RUN) -> float:
+    """One track's score by the named rule ("run" or "mean")."""
+    if rule == "run":
+        return run_score(scores, min_run)
+    if rule == "mean":
+        if len(scores) == 0:
+            raise ValueError("no scores")
+        return float(np.mean(scores))
+    raise ValueError(f"unknown video rule {rule!r}")
+
+
+def video_score(track_scores: dict[int, list[float]], min_run: int = MIN_RUN, rule: str = "run") -> tuple[float, int]:
+    """(score, deciding track id): the highest track_score over tracks. Tracks shorter than the longest
     track's length and min_run (fleeting detections, often false faces) only count when nothing longer exists."""
     if not track_scores:
         raise ValueError("no tracks")
     longest = max(len(v) for v in track_scores.values())
     need = min(min_run, longest)
     eligible = {t: v for t, v in track_scores.items() if len(v) >= need}
-    tid = max(eligible, key=lambda t: run_score(eligible[t], min_run))
-    return run_score(eligible[tid], min_run), tid
+    tid = max(eligible, key=lambda t: track_score(eligible[t], rule, min_run))
+    return track_score(eligible[tid], rule, min_run), tid
+
+
+def identity_drift(embeddings) -> float:
+    """Median cosine distance between consecutive embeddings of one track (0 for fewer than 2 frames)."""
+    e = np.asarray(embeddings, np.float64)
+    if len(e) < 2:
+        return 0.0
+    e = e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
+    return float(np.median(1.0 - np.sum(e[1:] * e[:-1], axis=1)))
 
 
 def reference_score(frame_scores: list[float]) -> float:
@@ -88,9 +112,10 @@ def reference_score(frame_scores: list[float]) -> float:
 def build_tracks(frame_boxes: list[list], frame_scores: list[list[float]]) -> dict[int, Track]:
     tracks: dict[int, Track] = {}
     for i, (ids, boxes, scores) in enumerate(zip(assign_tracks(frame_boxes), frame_boxes, frame_scores)):
-        for tid, box, sc in zip(ids, boxes, scores):
+        for j, (tid, box, sc) in enumerate(zip(ids, boxes, scores)):
             tr = tracks.setdefault(tid, Track(tid))
             tr.frames.append(i)
+            tr.slots.append(j)
             tr.boxes.append(box)
             tr.scores.append(float(sc))
     return tracks

@@ -33,9 +33,14 @@ def ip_allowed(ip: str, allow_private: bool = False) -> bool:
     return allow_private and (addr.is_private or addr.is_loopback)
 
 
+# The one switch that lets the server fetch from private addresses (named in every refusal).
+ALLOW_SETTING = "--allow-private-addresses or FAKESCOPE_ALLOW_PRIVATE_ADDRESSES=1"
+
+
 def forbidden(host: str, ip: str) -> ApiError:
-    return ApiError("forbidden_address", f"refusing to download from {host} ({ip}): not a public address",
-                    host=host)
+    return ApiError("forbidden_address", f"refusing to download from {host} ({ip}): not a public address "
+                    f"(to allow your own network, start the server with {ALLOW_SETTING})", host=host,
+                    setting=ALLOW_SETTING)
 
 
 def check_url(url: str, allow_private: bool = False) -> list[str]:

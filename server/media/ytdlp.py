@@ -10,7 +10,7 @@ from typing import Callable
 
 from ..errors import ApiError
 from .decode import ffmpeg_exe
-from .guard import GUARD_REFUSAL, check_url, guarded_resolution
+from .guard import ALLOW_SETTING, GUARD_REFUSAL, check_url, guarded_resolution
 
 FORMAT = "b[height<=?480]/bv*[height<=?480]+ba/w"
 
@@ -78,7 +78,9 @@ def fetch_page_media(url: str, workdir: Path, *, max_bytes: int, max_seconds: fl
     except yt_dlp.utils.DownloadError as exc:
         msg = log.last_error or str(exc)
         if GUARD_REFUSAL in msg:
-            raise ApiError("forbidden_address", f"the page leads to an address the server must not fetch: {msg[:200]}") from None
+            raise ApiError("forbidden_address", f"the page leads to an address the server must not fetch: {msg[:200]} "
+                           f"(to allow your own network, start the server with {ALLOW_SETTING})",
+                           setting=ALLOW_SETTING) from None
         if "Unsupported URL" in msg:
             raise ApiError("unsupported_media", "no image, video or audio found at this address") from None
         if "larger than max-filesize" in msg or "File is larger" in msg:

@@ -2,7 +2,7 @@
 folders have a conftest.py, so `import conftest` would be ambiguous).
 
 Locally a missing tool skips with the reason; in CI (CI=true) it FAILS, because .ci/run installs
-Chromium (apt) and the npm packages (npm ci) itself, so a missing one there is a real breakage.
+Chromium and Firefox ESR (apt) and the npm packages (npm ci) itself, so a missing one there is a real breakage.
 """
 from __future__ import annotations
 
@@ -19,5 +19,5 @@ def require(ok: bool, why: str) -> None:
     if ok:
         return
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{why} (CI must provide it: .ci/run runs `apt-get install -y chromium` and `npm ci`)")
+        pytest.fail(f"{why} (CI must provide it: .ci/run runs `apt-get install -y chromium firefox-esr` and `npm ci`)")
     pytest.skip(why)

@@ -37,7 +37,9 @@ class FakeScopeServer:
 
     def __enter__(self):
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(self.argv, cwd=REPO, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        # FAKESCOPE_E2E_SERVER_ROOT: run the server of another checkout (e.g. while the models are being rebuilt).
+        cwd = os.environ.get("FAKESCOPE_E2E_SERVER_ROOT") or REPO
+        self.proc = subprocess.Popen(self.argv, cwd=cwd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 200  # loading and warming the models takes a while on 2 cores
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -1,8 +1,12 @@
-"""End-to-end: the unpacked extension in real headless Chromium against the real FakeScope server.
+"""End-to-end: the unpacked extension in real headless Chromium AND real headless Firefox (Debian's
+firefox-esr over WebDriver BiDi) against the real FakeScope server.
 
-pytest prepares the real parts (server with the shipped models, a page on 127.0.0.1 with an image, a
-data: image, a 403-to-servers image, a video and an audio element); extension/tests/e2e.mjs drives the
-browser (menu dispatch, badges, details, feedback, popup, server-down message, screenshot).
+pytest prepares the real parts once (server with the shipped models; a page on 127.0.0.1 with an image,
+a data: image, a 403-to-servers image, a video, an audio, a PNG with a generator text chunk and a missing
+image; a grid of 48-600 px media; a blob: video on 127.0.0.2, a site the extension has no access to);
+extension/tests/e2e.mjs drives each browser through the same scenarios (badges, details, evidence, face
+boxes on the video frame shown, charts with click-to-seek, feedback, popup Allow, server down) and saves
+screenshots under .artifacts/screenshots/.
 """
 from __future__ import annotations
 
@@ -20,58 +24,115 @@ from ext_page import PageServer, make_media
 from ext_server import FakeScopeServer, free_port
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = EXT_DIR / "tests" / "artifacts"
+SHOTS = REPO / ".artifacts" / "screenshots"
+BROWSERS = ("chromium", "firefox")
 
 
 @pytest.fixture(scope="module")
-def e2e_run(tmp_path_factory, shared_dir, node, node_modules, chromium_exe):
+def e2e_env(tmp_path_factory, shared_dir, node, node_modules):
+    """One server and one set of pages for both browsers (the second browser's checks hit the server cache)."""
     from server.media.decode import ffmpeg_exe
 
     root = tmp_path_factory.mktemp("e2e")
     make_media(root / "site", shared_dir, ffmpeg_exe())
     (root / "tmp").mkdir()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    screenshot = ARTIFACTS / "e2e.png"
-    with FakeScopeServer(root / "data", root / "tmp") as server, PageServer(root / "site") as site:
-        env = {**os.environ, "SERVER_URL": server.url, "DOWN_URL": f"http://127.0.0.1:{free_port()}",
-               "PAGE_URL": f"{site.url}/index.html", "EXT_DIR": str(EXT_DIR), "SCREENSHOT": str(screenshot),
-               "CHROMIUM": chromium_exe}
-        proc = subprocess.run([node, str(EXT_DIR / "tests" / "e2e.mjs")], cwd=REPO, env=env,
-                              capture_output=True, text=True, timeout=330)
-        export = root / "export"
-        subprocess.run([sys.executable, "-m", "server", "feedback", "export", str(export), "--data-dir", str(server.data_dir)],
-                       cwd=REPO, check=True, capture_output=True, timeout=120)
-        health = requests.get(f"{server.url}/api/v1/health", timeout=5).json()
-        server_log = server.log_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with FakeScopeServer(root / "data", root / "tmp") as server, PageServer(root / "site") as site, \
+            PageServer(root / "site", host="127.0.0.2") as other:
+        yield {"server": server, "site": site, "other": other, "root": root, "runs": {}}
+
+
+def run_browser(e2e_env, browser: str, exe: str, node: str) -> dict:
+    if browser in e2e_env["runs"]:
+        return e2e_env["runs"][browser]
+    server, site = e2e_env["server"], e2e_env["site"]
+    env = {**os.environ, "BROWSER": browser, "SERVER_URL": server.url, "DOWN_URL": f"http://127.0.0.1:{free_port()}",
+           "PAGE_URL": f"{site.url}/index.html", "GRID_URL": f"{site.url}/grid.html",
+           "BLOB_URL": f"{e2e_env['other'].url}/blob.html", "EXT_DIR": str(EXT_DIR), "SHOTS": str(SHOTS),
+           "CHROMIUM" if browser == "chromium" else "FIREFOX": exe, "PUPPETEER_SKIP_DOWNLOAD": "1"}
+    proc = subprocess.run([node, str(EXT_DIR / "tests" / "e2e.mjs")], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=420)
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("E2E_RESULT ")), "E2E_RESULT {}")
-    (ARTIFACTS / "e2e-summary.json").write_text(line.split(" ", 1)[1] + "\n")  # measured run, for the record
-    return {"rc": proc.returncode, "out": proc.stdout[-6000:] + proc.stderr[-6000:] + "\n--- server log ---\n" + server_log,
-            "summary": json.loads(line.split(" ", 1)[1]), "screenshot": screenshot, "export": export, "health": health}
+    summary = json.loads(line.split(" ", 1)[1])
+    (SHOTS / f"{browser}-summary.json").write_text(json.dumps(summary, indent=1) + "\n")  # measured run, for the record
+    out = proc.stdout[-6000:] + proc.stderr[-6000:] + "\n--- server log ---\n" + server.log_text()
+    e2e_env["runs"][browser] = {"rc": proc.returncode, "out": out, "summary": summary}
+    return e2e_env["runs"][browser]
+
+
+@pytest.fixture(scope="module", params=BROWSERS)
+def e2e_run(request, e2e_env, node):
+    exe = request.getfixturevalue("chromium_exe" if request.param == "chromium" else "firefox_exe")
+    run = run_browser(e2e_env, request.param, exe, node)
+    assert run["rc"] == 0, run["out"]
+    assert run["summary"].get("ok") is True, run["out"]
+    return run
 
 
 def test_every_media_kind_gets_the_server_verdict(e2e_run):
-    assert e2e_run["rc"] == 0, e2e_run["out"]
     s = e2e_run["summary"]
-    assert s.get("ok") is True, e2e_run["out"]
-    assert set(s["checks"]) == {"photo", "inline", "members_only", "clip", "speech"}
+    assert set(s["checks"]) == {"photo", "inline", "members_only", "clip", "speech", "sd_png"}
     assert {c["kind"] for c in s["checks"].values()} == {"image", "video", "audio"}
     for c in s["checks"].values():
         assert c["verdict"] in ("likely_fake", "uncertain", "likely_real", "not_applicable")
 
 
-def test_details_list_the_loaded_detectors(e2e_run):
-    assert e2e_run["rc"] == 0, e2e_run["out"]
-    assert set(e2e_run["summary"]["details_detectors"]) <= set(e2e_run["health"]["detectors"])
+def test_generator_png_is_shown_as_evidence_not_as_a_probability(e2e_run):
+    s = e2e_run["summary"]
+    assert s["checks"]["sd_png"]["verdict"] == "likely_fake"
+    assert "AI tag" in s["checks"]["sd_png"]["badge"] and "%" not in s["checks"]["sd_png"]["badge"]
 
 
-def test_report_wrong_verdict_is_stored_with_the_media_hash(e2e_run):
-    assert e2e_run["rc"] == 0, e2e_run["out"]
-    rows = list(csv.DictReader(open(e2e_run["export"] / "labels.csv")))
-    assert [r["label"] for r in rows] == ["real"], rows
-    assert len(rows[0]["sha256"]) == 64
+def test_errors_lead_to_actions_that_exist(e2e_run):
+    s = e2e_run["summary"]
+    assert s["missing_message"].startswith("The file was not found (HTTP 404)")
+    assert 'press "Allow"' in s["allow_message"]
+    if e2e_run["summary"]["browser"] == "chromium":  # the popup page is reachable over CDP only
+        assert s["allow_clicked"]
+
+
+def test_video_face_boxes_and_charts(e2e_run):
+    s = e2e_run["summary"]
+    assert s["video"]["faces"] > 0
+    assert "0 s" in s["video"]["ticks"]
+    assert s["audio"]["segments"] >= 2
+
+
+def test_badges_fit_every_size_from_48_px(e2e_run):
+    grid = e2e_run["summary"]["grid"]
+    assert grid["w48"].startswith("mini:") and grid["w600"].startswith("full:")
+    assert grid["w128"].startswith("compact:")
+
+
+def test_details_list_the_loaded_detectors(e2e_run, e2e_env):
+    health = requests.get(f"{e2e_env['server'].url}/api/v1/health", timeout=5).json()
+    assert set(e2e_run["summary"]["details_detectors"]) <= set(health["detectors"])
+
+
+def test_model_cards_are_served_for_the_links(e2e_env):
+    url = e2e_env["server"].url
+    health = requests.get(f"{url}/api/v1/health", timeout=5).json()
+    keys = [m["key"] for m in health["models"] if m["key"] != "yunet"]
+    assert keys
+    for key in keys:
+        r = requests.get(f"{url}/api/v1/models/{key}/card", timeout=5)
+        assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/markdown"), key
+        assert r.text.lstrip().startswith("#")
+    missing = requests.get(f"{url}/api/v1/models/nope/card", timeout=5)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+def test_report_wrong_verdict_is_stored_with_the_media_hash(e2e_run, e2e_env):
+    export = e2e_env["root"] / f"export-{e2e_run['summary']['browser']}"
+    server = e2e_env["server"]
+    subprocess.run([sys.executable, "-m", "server", "feedback", "export", str(export), "--data-dir", str(server.data_dir)],
+                   cwd=os.environ.get("FAKESCOPE_E2E_SERVER_ROOT") or REPO, check=True, capture_output=True, timeout=120)
+    rows = list(csv.DictReader(open(export / "labels.csv")))
+    assert rows and {r["label"] for r in rows} == {"real"}, rows
+    assert all(len(r["sha256"]) == 64 for r in rows)
 
 
 def test_screenshots_saved(e2e_run):
-    assert e2e_run["rc"] == 0, e2e_run["out"]
-    for name in ("e2e.png", "e2e-server-down.png"):
-        assert (ARTIFACTS / name).stat().st_size > 10_000
+    b = e2e_run["summary"]["browser"]
+    for name in ("grid", "image-evidence", "video-faces", "audio-segments", "server-down"):
+        assert (SHOTS / f"{b}-{name}.png").stat().st_size > 10_000, name

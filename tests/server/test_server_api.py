@@ -23,7 +23,7 @@ def test_health_lists_detectors_and_queue(server):
 def test_openapi_documents_every_route(server):
     doc = requests.get(server.url + "/api/v1/openapi.json", timeout=10).json()
     assert doc["openapi"].startswith("3.")
-    assert set(doc["paths"]) == {"/health", "/openapi.json", "/checks", "/checks/{id}", "/feedback"}
+    assert set(doc["paths"]) == {"/health", "/openapi.json", "/checks", "/checks/{id}", "/feedback", "/models/{key}/card"}
     assert {"get", "delete"} <= set(doc["paths"]["/checks/{id}"])
     codes = set(doc["components"]["schemas"]["Error"]["properties"]["code"]["enum"])
     assert {"busy", "forbidden_address", "decode_failed", "too_large"} <= codes

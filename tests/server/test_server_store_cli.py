@@ -10,7 +10,7 @@ import time
 
 import requests
 
-from server_fixtures import LAUNCHER, TEST_ENV, RunningServer, noise_image, solid_png
+from server_fixtures import LAUNCHER, TEST_ENV, RunningServer, free_port, noise_image, solid_png
 from server.store import Store
 
 
@@ -76,7 +76,7 @@ def test_cli_check_prints_json_and_readable(tmp_path, media_dir):
     proc = _cli("check", str(media_dir / "noise.jpg"), *common)
     assert proc.returncode == 0 and "probability of manipulation" in proc.stdout and "not a certainty" in proc.stdout
     proc = _cli("check", str(media_dir / "trunc.jpg"), *common)
-    assert proc.returncode == 1 and "decode_failed" in proc.stdout
+    assert proc.returncode == 1 and "decode_failed" in proc.stderr
 
 
 def test_altered_model_refuses_start_and_models_lists_it(tmp_path):
@@ -86,10 +86,10 @@ def test_altered_model_refuses_start_and_models_lists_it(tmp_path):
     entry = {"file": "m.keras", "sha256": "0" * 64, "format": "keras", "version": "1.0.0",
              "metrics": {"auc": 0.91}}
     (models / "manifest.json").write_text(json.dumps({"schema": 1, "models": {"ai_image": entry}}))
-    listed = _cli("models", "--models", str(models))
+    listed = _cli("models", "--models", str(models), "--verbose")
     assert listed.returncode == 1 and "ai_image" in listed.stdout and "INVALID" in listed.stdout
     assert "auc=0.910" in listed.stdout
-    serve = _cli("serve", "--port", "1", "--models", str(models), "--data-dir", str(tmp_path / "d"), timeout=120)
+    serve = _cli("serve", "--port", str(free_port()), "--models", str(models), "--data-dir", str(tmp_path / "d"), timeout=120)
     assert serve.returncode == 2 and "refusing to start" in serve.stderr and "sha256" in serve.stderr
 
 

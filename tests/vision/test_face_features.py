@@ -46,18 +46,23 @@ def test_standardize_resizes_and_reencodes_identically():
 
 
 def test_training_and_serving_share_the_preprocessing(face_jpg, yunet):
-    """The training cache, the training batcher and the server detector call the same functions."""
+    """The training cache, the video extraction and the server detector call the same crop and feature
+    functions (object identity, not copies); the encoder crop is the same window at the encoder's size."""
     from server.detectors import face_manipulation as serving
-    from training.recipes import face as recipe, face_data
+    from training.recipes import face_v2_data
 
-    assert face_data.crop_face is F.crop_face and serving.crop_face is F.crop_face
-    assert recipe.standardize is F.standardize and serving.standardize is F.standardize
+    assert face_v2_data.encoder_crop is F.encoder_crop and serving.encoder_crop is F.encoder_crop
+    assert face_v2_data.crop_features is F.crop_features and serving.crop_features is F.crop_features
+    assert face_v2_data.FaceFinder is F.FaceFinder and serving.FaceFinder is F.FaceFinder
     rgb = load_image(face_jpg)
-    faces = F.FaceFinder(yunet).find(rgb)
-    served = F.face_batch(rgb, faces)
-    cached = F.crop_face(rgb, faces[0].box)             # what build_crop_cache stores
-    trained = F.to_model_input([F.standardize(cached)])  # what FaceBatches feeds without augmentation
-    assert np.array_equal(served[:1], trained)
+    face = F.FaceFinder(yunet).find(rgb)[0]
+    big = F.encoder_crop(rgb, face.box)
+    assert big.shape == (F.ENCODER_CROP, F.ENCODER_CROP, 3)
+    small = F.crop_face(rgb, face.box)  # same window, CROP_SIZE px: the encoder crop downscaled matches it
+    import cv2
+
+    down = cv2.resize(big, small.shape[:2], interpolation=cv2.INTER_AREA).astype(int)
+    assert np.abs(down - small.astype(int)).mean() < 6
 
 
 def test_whole_image_cache_matches_serving_path(face_jpg):

@@ -1,36 +1,39 @@
-"""The face recipe's splits: the early-stopping slice and the video cross-validation folds never leak."""
+"""The v2 face evaluation splits on the real manifest: reference groups and held-out folds never leak."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from training.config import load_config
-from training.recipes.face import split, stop_slice
-from training.recipes.face_video import group_folds
+from training.recipes.face_data import group_holdout
+from training.recipes.face_v2_data import FACE_SOURCES_V2, SWAP_SOURCES, family_of, image_rows
+from training.recipes.face_v2_eval import fold_rows
 
 
-def _toy(n=400):
-    rng = np.random.default_rng(0)
-    groups = np.array([f"g{int(i)}" for i in rng.integers(0, 120, n)])
-    return {"group": groups, "path": np.array([f"real/x/{i}.jpg" for i in range(n)]), "label": rng.integers(0, 2, n)}
+@pytest.fixture(scope="module")
+def rows_data(shared_dir):
+    rows = image_rows(shared_dir / "datasets" / "images")
+    return {"label": np.array([int(r["label"] == "fake") for r in rows]), "source": np.array([r["source"] for r in rows]),
+            "group": np.array([r["group"] for r in rows]), "path": np.array([r["path"] for r in rows])}
 
 
-def test_stop_slice_is_training_groups_only():
+def test_face_rows_cover_every_face_source_without_ciplab_duplicates(rows_data):
+    assert set(FACE_SOURCES_V2) <= set(rows_data["source"])
+    assert {family_of(s) for s in set(rows_data["source"]) - set(FACE_SOURCES_V2)} == {"general_set_faces"}
+    assert not any("/crop__" in "/" + p.rsplit("/", 1)[-1] for p in rows_data["path"])
+    assert {family_of(s) for s in SWAP_SOURCES} == {"face_swap"} and family_of("utkface") == "real"
+
+
+def test_reference_groups_are_whole_groups_and_folds_never_train_on_held_rows(rows_data):
     cfg = load_config("face")
-    cfg["split"] = {**cfg["split"], "stop_fraction": 0.12}
-    data = _toy()
-    train, val = split(data, cfg)
-    assert not stop_slice(data, train, {**cfg, "split": {**cfg["split"], "stop_fraction": 0.0}}).any()
-    stop = stop_slice(data, train, cfg)
-    assert stop.any() and not (stop & val).any() and not (stop & ~train).any()
-    # whole groups: no group has rows both in the stop slice and in the fitted part
-    fitted = set(data["group"][train & ~stop])
-    assert fitted.isdisjoint(set(data["group"][stop]))
-
-
-def test_video_group_folds_partition_groups_deterministically():
-    groups = ["DFM:a", "DFM:b", "DFM:c", "DFM:d", "DFM:e", "DFM:f", "DFM:g"]
-    f1 = group_folds(groups + groups, 3, seed=1)
-    assert f1 == group_folds(list(reversed(groups)), 3, seed=1)   # order of clips does not matter
-    assert set(f1) == set(groups) and set(f1.values()) == {0, 1, 2}
-    sizes = np.bincount(list(f1.values()))
-    assert sizes.max() - sizes.min() <= 1
+    ref = group_holdout(rows_data["group"], cfg["eval"]["reference_fraction"], cfg["split"]["seed"])
+    assert 0.1 < ref.mean() < 0.3
+    assert set(rows_data["group"][ref]).isdisjoint(set(rows_data["group"][~ref]))
+    for s in FACE_SOURCES_V2:
+        held = rows_data["source"] == s
+        tr, te, topped = fold_rows(rows_data, ref, held)
+        assert not held[tr].any() and not ref[tr].any()
+        assert held[te].sum() == held.sum()
+        assert len(np.unique(rows_data["label"][te])) == 2
+        # a group never sits on both sides of a fold
+        assert set(rows_data["group"][tr]).isdisjoint(set(rows_data["group"][te])), s

@@ -1,129 +1,239 @@
-"""`evaluate aigen`: measures the published AI-image model; writes plots, models/cards/aigen.md and the
-"ai_image" manifest entry. Calibration is fitted on validation half A and reported on half B (by group);
-the leave-source-out model (never saw the general set's generators) is scored on the whole general set."""
+"""`evaluate aigen`: measures the v2 head on held-out folds and writes the card, plots, metrics JSON and
+the "ai_image" manifest entry (through aigen_card).
+
+Per fold (training/recipes/aigen_folds.py): the head is fitted on the fold's training rows (same
+hyper-parameters and variants as the shipped head) and scores the held-out rows clean and after
+JPEG q60 + half size. The same rows are scored by the v1 NPR model (fixed, as shipped) and by the
+file-statistics shortcut classifier (fitted per fold). Calibration: Platt on the pooled out-of-source
+scores (every row scored once by a head that never saw its source); its ECE is cross-fitted over two
+group halves; thresholds are picked on the calibrated pooled scores."""
 from __future__ import annotations
 
+import os
 import time
 
-import cv2
 import numpy as np
 
 from server.calibration import apply as cal_apply
-from server.features.face import jpeg_roundtrip
-from server.features.image import INPUT_SIZE, RESIZE_SHORT
-from training import calibrate, metrics, publish
-from training.config import limit_threads, repo_root, resolve_path
-from training.publish import md_table, num, pct
-from training.recipes.aigen import load_data, predict_images, split
+from training import calibrate, metrics
+from training.cache import cached, key_of
+from training.config import repo_root
+from training.recipes.aigen import head_params, load
+from training.recipes.aigen_data import features, variant_image
+from training.recipes.aigen_folds import family_folds, fold_indices, loso_folds, reals_out_folds, source_out
+from training.recipes.aigen_head import fit_on, score_folds
+from training.recipes.aigen_shortcut import shortcut_fold_scores, statistics
 from training.recipes.face_data import group_holdout
 from training.recipes.image_data import category
 
-
-def degrade_web(img: np.ndarray) -> np.ndarray:
-    h, w = img.shape[:2]
-    return jpeg_roundtrip(cv2.resize(img, (w // 2, h // 2), interpolation=cv2.INTER_AREA), 60)
+SCORE_VARIANTS = ("clean", "web60half")
 
 
-def _rows(y, p, keys):
+def auc(y, p) -> float:
+    return metrics.roc_auc(y, p) if len(np.unique(y)) == 2 else float("nan")
+
+
+def v1_scores(cfg: dict, table: dict, images_dir) -> dict | None:
+    """Uncalibrated scores of the v1 NPR model (as it served: standardize_image on the decoded file) for
+    every row, clean and degraded; None when its file is absent."""
+    from server.modelstore import sha256_file
+
+    path = repo_root() / "models" / cfg["compare"]["model_file"]
+    if not path.exists():
+        return None
+
+    def compute(variant):
+        from server.media.decode import load_image
+        from training.config import limit_threads
+        from training.recipes.aigen_npr import predict_images
+
+        import keras
+
+        limit_threads(int(cfg.get("threads", 1)))
+        model = keras.saving.load_model(str(path), compile=False)
+        imgs = [variant_image(load_image(images_dir / p), variant, s) for p, s in zip(table["path"], table["sha256"])]
+        return np.concatenate([predict_images(model, imgs[i:i + 64]) for i in range(0, len(imgs), 64)])
+
+    return {v: cached("aigen", f"v1-{v}-" + key_of(sha256_file(path), v, list(table["sha256"])),
+                      lambda v=v: compute(v)) for v in SCORE_VARIANTS}
+
+
+def fold_rows(table: dict, v2: list[dict], v1: dict | None, short: list[dict]) -> list[dict]:
+    rows = []
+    for r, s in zip(v2, short):
+        va, y = r["val"], table["label"][r["val"]]
+        row = {"fold": r["fold"].name, "kind": r["fold"].kind, "held": list(r["fold"].held),
+               "n_fake": int(y.sum()), "n_real": int((1 - y).sum()), "n_train": r["n_train"],
+               "auc": auc(y, r["clean"]), "auc_web60half": auc(y, r["web60half"]), "shortcut_auc": auc(y, s["clean"])}
+        if v1 is not None:
+            row["v1_auc"] = auc(y, v1["clean"][va])
+            row["v1_auc_web60half"] = auc(y, v1["web60half"][va])
+        rows.append(row)
+    return rows
+
+
+def summarise(rows: list[dict], key: str) -> dict:
+    vals = np.array([r[key] for r in rows if key in r], np.float64)
+    vals = vals[~np.isnan(vals)]
+    return {"mean": float(vals.mean()) if len(vals) else None, "worst": float(vals.min()) if len(vals) else None,
+            "n_folds": int(len(vals))}
+
+
+def calibrate_oof(table: dict, oof: np.ndarray, oof_deg: np.ndarray, method: str, seed: int) -> dict:
+    """Platt on the pooled out-of-source scores of every image clean AND as a re-shared copy (half size,
+    JPEG q60), so the calibration holds for both and rests on twice the rows (ECE over 15 bins has a noise
+    floor of ~0.06 at 400 rows, ~0.04 at 800). ECE is cross-fitted: fit on one group half, apply to the
+    other, pool both halves' calibrated scores, measure once. Thresholds on the calibrated pool."""
+    y = np.concatenate([table["label"]] * 2)
+    p = np.concatenate([oof, oof_deg])
+    half = group_holdout(np.concatenate([table["group"]] * 2), 0.5, seed)
+    crossfit = np.zeros(len(y))
+    for a, b in ((half, ~half), (~half, half)):
+        crossfit[b] = cal_apply(p[b], calibrate.fit(p[a], y[a], method))
+    cal = calibrate.fit(p, y, method)
+    pc = cal_apply(p, cal)
+    th = calibrate.pick_thresholds(y, pc)
+    n = len(oof)
+    return {"calibration": cal, "thresholds": th, "calibrated": pc[:n], "calibrated_web60half": pc[n:],
+            "ece_crossfit": metrics.ece(y, crossfit), "ece_crossfit_clean": metrics.ece(y[:n], crossfit[:n]),
+            "ece_raw": metrics.ece(y, p), "band_rates": calibrate.band_rates(y[:n], pc[:n], th),
+            "band_rates_web60half": calibrate.band_rates(y[n:], pc[n:], th), "summary": metrics.summary(y[:n], pc[:n])}
+
+
+def _bands(y: np.ndarray, p: np.ndarray, th: dict) -> dict:
+    """Share of the reals called likely_fake and of the fakes called likely_real (NaN: class absent)."""
+    r = calibrate.band_rates(y, p, th)
+    return {"real_called_fake": r["real_called_fake"], "fake_called_real": r["fake_called_real"]}
+
+
+def per_source(table: dict, rows: list[dict], p_oof: np.ndarray, th: dict, evaluated) -> list[dict]:
+    """Per source: mean AUC of the folds holding it out; its calibrated out-of-source scores and the share
+    of its images in each verdict band at the shipped thresholds."""
     out = []
-    for k in sorted(set(keys)):
-        m = keys == k
-        auc = metrics.roc_auc(y[m], p[m]) if len(np.unique(y[m])) == 2 else float("nan")
-        out.append([k, int(y[m].sum()), int((1 - y[m]).sum()), num(auc), pct(np.mean((p[m] >= 0.5) == y[m]))])
+    for s in evaluated:
+        m = table["source"] == s
+        if not m.any():
+            continue
+        mine = [r for r in rows if s in r["held"] and r["kind"] in ("source", "pair")]
+        y = table["label"][m]
+        out.append({"source": s, "n_fake": int(y.sum()), "n_real": int((1 - y).sum()),
+                    "fold_auc_mean": float(np.nanmean([r["auc"] for r in mine])) if mine else None,
+                    "fold_auc_web60half_mean": float(np.nanmean([r["auc_web60half"] for r in mine])) if mine else None,
+                    "oof_mean_score": float(p_oof[m].mean()), **_bands(y, p_oof[m], th)})
+    return out
+
+
+def per_category(table: dict, p_oof: np.ndarray, th: dict, source: str) -> list[dict]:
+    """Categories of a mixed source (kurlyto: paintings in both classes, photos real, GAN scenes fake):
+    AUC and verdict-band shares of its calibrated out-of-source scores."""
+    m = table["source"] == source
+    cats = np.array([category(s) for s in table["system"][m]])
+    y, p = table["label"][m], p_oof[m]
+    out = []
+    for c in sorted(set(cats)):
+        k = cats == c
+        out.append({"category": c, "n_fake": int(y[k].sum()), "n_real": int((1 - y[k]).sum()),
+                    "auc": auc(y[k], p[k]), **_bands(y[k], p[k], th)})
+    return out
+
+
+def serving_latency(cfg: dict, table: dict, images_dir, head: dict, n: int = 40) -> dict:
+    """p50 / p90 of file bytes -> verdict through the detector (decode, one encoder call, head)."""
+    from pathlib import Path
+
+    from server.detectors.ai_image import AIImageDetector
+    from server.detectors.base import Context
+    from server.media.types import Media
+
+    det = AIImageDetector(head, {"version": cfg["version"], "calibration": None})
+    det.warmup()
+    idx = np.linspace(0, len(table["path"]) - 1, min(n, len(table["path"]))).astype(int)
+    wall, cpu = [], []
+    for i in idx:
+        path = Path(images_dir) / table["path"][i]
+        t0, c0 = time.perf_counter(), time.process_time()
+        det.predict(Media(kind="image", path=path, sha256="0", size_bytes=path.stat().st_size), Context())
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    # CPU time is the load-independent figure on a shared machine: wall time there includes waiting for cores
+    return {"p50_ms": 1000 * float(np.median(wall)), "p90_ms": 1000 * float(np.percentile(wall, 90)),
+            "cpu_p50_ms": 1000 * float(np.median(cpu)), "n": len(wall),
+            "encoder_threads": os.environ.get("FAKESCOPE_ENCODER_THREADS", "onnxruntime default"),
+            "load_average_1min": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
+
+
+def alternatives(cfg: dict) -> list[dict]:
+    """The settings in cfg["alternatives"] (overrides of "head" and "face_sources"), measured on the same
+    leave-one-source-out and family folds of the evaluated sources (extra face rows only ever train)."""
+    out = []
+    for alt in cfg.get("alternatives", []):
+        acfg = {**cfg, "face_sources": alt.get("face_sources", cfg.get("face_sources", [])),
+                "head": {**cfg["head"], **alt.get("head", {})}}
+        hp = head_params(acfg)
+        table, feats, images = load(acfg, variants=list(hp["train_variants"]) + ["clean"])
+        evaluated = tuple(cfg["sources"])
+        ev = np.isin(table["source"], evaluated)  # only these rows are ever validated: degrade only them
+        feats["web60half"] = np.zeros_like(feats["clean"])
+        feats["web60half"][ev] = features({k: v[ev] for k, v in table.items()}, images, "web60half")
+        folds, fams = loso_folds(table, evaluated), family_folds(table, evaluated)
+        res = score_folds(feats, table, folds + fams, hp, fold_indices, SCORE_VARIANTS, cfg["seed"])
+        aucs = np.array([[auc(table["label"][r["val"]], r[v]) for v in SCORE_VARIANTS] for r in res])
+        lo, fa = aucs[:len(folds)], aucs[len(folds):]
+        names = [f.name for f in folds]
+        out.append({"name": alt["name"], "loso_mean": float(lo[:, 0].mean()), "loso_worst": float(lo[:, 0].min()),
+                    "loso_web60half_mean": float(lo[:, 1].mean()), "loso_web60half_worst": float(lo[:, 1].min()),
+                    "family_mean": float(fa[:, 0].mean()), "family_worst": float(fa[:, 0].min()),
+                    "kurlyto": float(lo[names.index("kurlyto_aiornot"), 0]) if "kurlyto_aiornot" in names else None})
     return out
 
 
 def evaluate_aigen(cfg: dict, smoke: bool = False) -> dict:
-    import keras
+    from training.recipes.aigen_card import publish_all
 
-    limit_threads(cfg["train"].get("threads", 2))
-    repo = repo_root()
-    data = load_data(cfg, smoke)
-    _, val = split(data, cfg)
-    path = repo / "models" / cfg["model_file"]
-    model = keras.saving.load_model(str(path), compile=False)
-    y = data["label"]
-    vi = np.flatnonzero(val)
-    half_a = group_holdout(data["group"][vi], 0.5, cfg["split"]["seed"] + 1)
-    a, b = vi[half_a], vi[~half_a]
-    raw = predict_images(model, data["images"][vi])
-    cal = calibrate.fit(raw[half_a], y[a], "platt")
-    p_a, p_b = cal_apply(raw[half_a], cal), cal_apply(raw[~half_a], cal)
-    th = calibrate.pick_thresholds(y[a], p_a)
-    res = {"val_B": metrics.summary(y[b], p_b), "band_rates_B": calibrate.band_rates(y[b], p_b, th),
-           "val_B_jpeg60_half": metrics.summary(y[b], cal_apply(predict_images(model, data["images"][b],
-                                                                             degrade=degrade_web), cal))}
+    hp = head_params(cfg, smoke)
+    seed = cfg["seed"]
+    table, feats, images = load(cfg, smoke, variants=list(hp["train_variants"]) + list(SCORE_VARIANTS))
+    evaluated = tuple(cfg["sources"])
+    folds = loso_folds(table, evaluated)
+    extra = reals_out_folds(table, evaluated) + family_folds(table, evaluated)
+    v2 = score_folds(feats, table, folds + extra, hp, fold_indices, SCORE_VARIANTS, seed)
+    stats = statistics(table, images)
+    short = shortcut_fold_scores(stats, table, folds + extra, fold_indices)
+    v1 = None if smoke else v1_scores(cfg, table, images)
+    rows = fold_rows(table, v2, v1, short)
+    loso = rows[:len(folds)]
+    fam = [r for r in rows if r["kind"] == "family"]
+    reals_out = [r for r in rows if r["kind"] == "reals_out"]
+    oof_res = score_folds(feats, table, source_out(table), hp, fold_indices, SCORE_VARIANTS, seed)
+    oof = np.zeros(len(table["label"]))
+    oof_deg = np.zeros(len(table["label"]))
+    for r in oof_res:
+        oof[r["val"]], oof_deg[r["val"]] = r["clean"], r["web60half"]
+    cal = calibrate_oof(table, oof, oof_deg, cfg.get("calibration", "platt"), seed)
+    res = {
+        "loso": {k: summarise(loso, k) for k in ("auc", "auc_web60half", "shortcut_auc", "v1_auc", "v1_auc_web60half")},
+        "family": {k: summarise(fam, k) for k in ("auc", "auc_web60half", "shortcut_auc", "v1_auc")},
+        "reals_out": {k: summarise(reals_out, k) for k in ("auc", "auc_web60half", "shortcut_auc", "v1_auc")},
+        "folds": rows,
+        "per_source": per_source(table, rows, cal["calibrated"], cal["thresholds"], evaluated),
+        "per_category": {f.name: per_category(table, cal["calibrated"], cal["thresholds"], f.name)
+                         for f in folds if f.kind == "source"},
+        "calibration": {k: cal[k] for k in ("calibration", "thresholds", "ece_crossfit", "ece_crossfit_clean",
+                                            "ece_raw", "band_rates", "band_rates_web60half", "summary")},
+        "oof_web60half": metrics.summary(table["label"], cal["calibrated_web60half"]),
+        "n_images": int(len(table["label"])), "n_fake": int(table["label"].sum()),
+    }
     if smoke:
         return res
-    curves = {"val half B (group split)": (y[b], p_b)}
-    folds = {}
-    for src in cfg.get("holdout_sources", []):
-        fm = repo / "runs" / cfg["name"] / f"holdout_{src}.keras"
-        if not fm.exists():
-            continue
-        fi = np.flatnonzero(data["source"] == src)
-        p = predict_images(keras.saving.load_model(str(fm), compile=False), data["images"][fi])
-        cats = np.array([category(s) for s in data["system"][fi]])
-        folds[src] = {"summary": metrics.summary(y[fi], p), "rows": _rows(y[fi], p, cats)}
-        curves[f"unseen source {src}"] = (y[fi], p)
-    res["folds"] = {k: v["summary"] for k, v in folds.items()}
-    x = np.zeros((32, INPUT_SIZE, INPUT_SIZE, 3), np.float32)
-    model.predict_on_batch(x)
-    t = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        model.predict_on_batch(x)
-        t.append(time.perf_counter() - t0)
-    res["ms_per_image_batch32"] = 1000 * float(np.median(t)) / 32
-    res["size_mb"] = path.stat().st_size / 1e6
-    cards = repo / "models" / "cards"
-    publish.plot_roc_det(curves, cards / "aigen" / "roc.png", "AI-image model: ROC / DET")
-    publish.plot_calibration(y[b], raw[~half_a], p_b, cards / "aigen" / "calibration.png", "Calibration, val half B")
-    vb = res["val_B"]
-    tr = cfg["train"]
-    fold_txt = "\n\n".join(
-        f"Model trained without `{k}` (its generators never seen), scored on all of it: AUC "
-        f"{num(v['summary']['auc'])} (n = {v['summary']['n']}).\n\n"
-        + md_table(["category", "fakes", "reals", "AUC", "accuracy@0.5"], v["rows"]) for k, v in folds.items())
-    sections = [
-        ("Model", f"`{cfg['model_file']}` ({cfg['architecture']}, {model.count_params():,} parameters, "
-                  f"{res['size_mb']:.2f} MB), version {cfg['version']}. Input: whole image resized so the shorter "
-                  f"side is {RESIZE_SHORT} px, centre crop {INPUT_SIZE} px, one JPEG q90 re-encode "
-                  "(server.features.image, shared with training). The first layers compute the up-sampling "
-                  "residual x - up2(avgpool2(x)) (NPR-style) inside the graph. From scratch, "
-                  f"{tr['epochs']} epochs, class-weighted, JPEG/resize/blur/noise augmentation on both classes."),
-        ("Data and splits", "`../shared/datasets/images`: UTKFace, FFHQ, CIPLAB real 160 px photos, SDFD, "
-                            "StyleGAN and the general set (kurlyto: photos, paintings, GAN scenes, SD paintings). "
-                            "CIPLAB Photoshop fakes are excluded (edits, not generated images; the face model "
-                            f"covers them). Validation = {int(cfg['split']['val_fraction'] * 100)} % of groups, cut "
-                            "by group into half A (calibration, thresholds) and half B (reported)."),
-        ("Validation half B", f"AUC {num(vb['auc'])}, EER {pct(vb['eer'])}, ECE {num(vb['ece'])}, n = {vb['n']} "
-                              f"({vb['n_fake']} fake). After JPEG q60 + 0.5x: AUC {num(res['val_B_jpeg60_half']['auc'])}."
-                              "\n\n" + md_table(["source", "fakes", "reals", "AUC", "accuracy@0.5"],
-                                                _rows(y[b], p_b, data["source"][b]))),
-        ("Unseen generators (leave-source-out)", fold_txt or "not trained in this run"),
-        ("Role in the verdict", publish.role_text(min((v["auc"] for v in res["folds"].values()), default=None),
-                                                  "leave-source-out")),
-        ("Thresholds", f"lower {th['lower']:.4f}, upper {th['upper']:.4f} (fitted on half A). On half B: reals "
-                       f"called likely_fake {pct(res['band_rates_B']['real_called_fake'])}, fakes called likely_real "
-                       f"{pct(res['band_rates_B']['fake_called_real'])}. Calibration: {cal}."),
-        ("Speed and size", f"{res['ms_per_image_batch32']:.2f} ms per image in a batch of 32; {res['size_mb']:.2f} MB."),
-        ("Figures", "![ROC](aigen/roc.png) ![calibration](aigen/calibration.png)"),
-        ("Limits (read before trusting a score)",
-         "Trained on a few hundred generated images from two face generators (SD 2.1, StyleGAN) and four "
-         "scene/painting generators; within the pool, real and fake sources differ (UTKFace, FFHQ and "
-         "CIPLAB are real-only, SDFD and StyleGAN fake-only), so half-B numbers overstate what it does on "
-         "new generators: the leave-source-out row is the honest estimate. Newer diffusion models, "
-         "heavy recompression and screenshots are out of distribution. It answers 'uncertain' often by design."),
-    ]
-    card = publish.write_card(cards / "aigen.md", "AI-generated-image model card", sections)
-    publish.publish_manifest_entry(
-        repo / "models", cfg["model_key"], model_file=cfg["model_file"], version=cfg["version"],
-        input_spec={"resize_short": RESIZE_SHORT, "size": INPUT_SIZE, "jpeg_quality": 90, "range": "[0,1] RGB"},
-        calibration=cal, thresholds=th,
-        metrics_={"val_B": vb, "folds": res["folds"], "ms_per_image": res["ms_per_image_batch32"]},
-        data_manifest=resolve_path(cfg["data"]["images"]) / "MANIFEST.csv", card=str(card.relative_to(repo / "models")),
-        heldout_auc=min((v["auc"] for v in res["folds"].values()), default=None))
-    publish.write_metrics_json(cards / "aigen_metrics.json", res)
-    return {"val_B_auc": vb["auc"], "ece_B": vb["ece"], "folds": {k: v["auc"] for k, v in res["folds"].items()},
-            "ms_per_image": round(res["ms_per_image_batch32"], 2), "size_mb": round(res["size_mb"], 2)}
+    with np.load(repo_root() / "models" / cfg["model_file"], allow_pickle=False) as z:
+        head = {k: z[k] for k in z.files}
+    refit = fit_on(feats, table, np.arange(len(table["label"])), hp, seed)
+    if set(refit) != set(head) or any(not np.allclose(refit[k], head[k], atol=1e-5) for k in head):
+        raise RuntimeError(f"models/{cfg['model_file']} is not the head this config trains: run `fakescope train "
+                           f"{cfg['name']}` first")
+    res["latency"] = serving_latency(cfg, table, images, head)
+    res["alternatives"] = alternatives(cfg)
+    res["curves"] = {"oof": (table["label"], cal["calibrated"]),
+                     "pool": (np.concatenate([table["label"]] * 2), np.concatenate([oof, oof_deg]),
+                              np.concatenate([cal["calibrated"], cal["calibrated_web60half"]]))}
+    return publish_all(cfg, res, table)
