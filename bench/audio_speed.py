@@ -23,10 +23,10 @@ sys.path.insert(0, str(ROOT))
 
 def measure(seconds: float = 60.0, runs: int = 7) -> dict:
     """Median wall time of the shipped detector's predict() on `seconds` of real speech."""
-    from server import modelstore
-    from server.detectors import Context, discover
-    from server.media.types import Media
-    from training.config import limit_threads, shared_dir
+    from fakescope.server import modelstore
+    from fakescope.server.detectors import Context, discover
+    from fakescope.server.media.types import Media
+    from fakescope.training.config import limit_threads, shared_dir
 
     limit_threads(2)
     models = ROOT / "models"
@@ -35,7 +35,7 @@ def measure(seconds: float = 60.0, runs: int = 7) -> dict:
     det.warmup()
     # real speech from the dataset, concatenated to the requested length
     clips = sorted((shared_dir() / "datasets/audio/real/librispeech_resemblyzer").glob("*.flac"))[:30]
-    from server.media.decode import load_audio
+    from fakescope.server.media.decode import load_audio
 
     x = np.concatenate([load_audio(c) for c in clips])
     x = np.tile(x, int(np.ceil(seconds * 16000 / len(x))))[: int(seconds * 16000)]

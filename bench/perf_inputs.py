@@ -27,7 +27,7 @@ SHARED = Path(os.environ.get("FAKESCOPE_SHARED", REPO.parent / "shared")) / "dat
 
 
 def ffmpeg(*args: str) -> None:
-    from server.media.decode import ffmpeg_exe
+    from fakescope.server.media.decode import ffmpeg_exe
 
     subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-y", *args], check=True, timeout=900)
 
@@ -75,7 +75,7 @@ def speech_wave(seconds: float) -> np.ndarray:
     need = int(seconds * 16000)
     clips = sorted((SHARED / "audio/real/librispeech_resemblyzer").glob("*.flac"))[:40]
     if clips:
-        from server.media.decode import load_audio
+        from fakescope.server.media.decode import load_audio
 
         x = np.concatenate([load_audio(c) for c in clips])
     else:

@@ -203,13 +203,13 @@ def render(res: dict, note: str = "") -> str:
         "check's own `timings.total`.",
         "- Speech: 60 s of LibriSpeech, 16 kHz mono WAV. MP3: 46 s of the same speech, 44.1 kHz stereo 128 kb/s, "
         "the first check in a freshly started server; 'decode' is the check's `timings.decode`.",
-        "- Ready: from starting `python -m server serve` to the first 200 on `/health` (models verified, "
+        "- Ready: from starting `python -m fakescope.server serve` to the first 200 on `/health` (models verified, "
         "loaded and warmed). Memory: the server's VmRSS / VmHWM from /proc after all rows.",
         "- CLI: `fakescope check photo.jpg --server URL` in a new process each time, to exit.",
         f"- Reference pipeline (`bench/perf_reference.py`): Xception at 128x128 with random weights "
         f"(`keras.applications.Xception(weights=None)`: only the time matters; its accuracy is not measured), "
-        f"every 10th frame decoded ({ref.get('frames_scored', '?')} frames) and scored with one model call per "
-        "frame, scores averaged; plus 40 MFCC means of the soundtrack through a logistic layer"
+        f"every 10th frame decoded ({ref.get('frames_scored', '?')} frames) and scored with one "
+        "`predict_on_batch` call per frame (its cheapest per-call route), scores averaged; plus 40 MFCC means of the soundtrack through a logistic layer"
         + (f" (video {statistics.median(ref['video_s']):.2f} s + audio {statistics.median(ref['audio_s']):.2f} s, "
            "medians)" if ref else "") + ". The issue's 'at equal or better AUC' is not something a timing run can show: the accuracy "
         "comparison with the write-ups' baselines is in the model cards.",

@@ -37,7 +37,7 @@ class Server:
     def start(self, timeout: float = 300) -> "Server":
         """Start and wait for /health; ready_s = seconds from exec to the first 200."""
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen([sys.executable, "-m", "server", "serve", "--port", str(self.port),
+        self.proc = subprocess.Popen([sys.executable, "-m", "fakescope.server", "serve", "--port", str(self.port),
                                       "--data-dir", str(self.root / "data"), "--models", str(self.models)],
                                      cwd=str(REPO), env=self.env, stdout=open(self.log, "ab"),
                                      stderr=subprocess.STDOUT)

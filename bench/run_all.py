@@ -2,7 +2,7 @@
 
     python bench/run_all.py [--repeats 3] [--images 30] [--out docs/performance.md]
 
-Fresh servers (`python -m server serve`, the repo's models, empty data dirs) on free loopback ports:
+Fresh servers (`python -m fakescope.server serve`, the repo's models, empty data dirs) on free loopback ports:
   1. server ready after start, and the first check of a 46 s MP3 in each fresh server (--fresh starts);
   2. on one warm server: image bytes -> verdict (p50/p95 of --images distinct 1024x768 face photos, one at a
      time), a page scan (50 different photos from 10 concurrent clients, images/s), a 60 s 720p clip with a
@@ -99,7 +99,7 @@ def cli_checks(url: str, work: Path, runs: int) -> list[float]:
     elif shutil.which("fakescope"):
         cmd = [shutil.which("fakescope")]
     else:
-        cmd = [sys.executable, "-m", "server"]
+        cmd = [sys.executable, "-m", "fakescope.server"]
     times = []
     for i in range(runs + 1):
         photo = work / f"photo{i}.jpg"
@@ -188,8 +188,18 @@ def main() -> int:
     ap.add_argument("--json", type=Path, default=HERE / "results" / "run_all.json")
     ap.add_argument("--models", type=Path, default=REPO / "models", help="models folder (default: the repo's)")
     ap.add_argument("--note", default="", help="a line about the conditions, printed under the machine")
+    ap.add_argument("--render", action="store_true",
+                    help="measure nothing: rewrite --out from --json (e.g. after editing bench/perf_notes.md)")
     args = ap.parse_args()
-    res: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+    if args.render:
+        if not args.json.exists():
+            print(f"bench: no results at {args.json}: run without --render first", file=sys.stderr)
+            return 2
+        saved = json.loads(args.json.read_text())
+        args.out.write_text(perf_report.render(saved, saved.get("note", "")))
+        print(f"rewrote {args.out} from {args.json}")
+        return 0
+    res: dict = {"note": args.note, "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
                  "machine_before": perf_report.machine(), "args": {k: str(v) for k, v in vars(args).items()}}
     t0 = time.perf_counter()
     try:

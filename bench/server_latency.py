@@ -2,7 +2,7 @@
 
     python bench/server_latency.py [-n 20] [--url http://127.0.0.1:8765] [--size 640x480]
 
-Without --url it starts `python -m server serve` on a free port (the repo's models/, a temporary data
+Without --url it starts `python -m fakescope.server serve` on a free port (the repo's models/, a temporary data
 dir). Every image is distinct (no cache hits), then the first one is re-sent to time a cache hit.
 Prints median and p90 in milliseconds."""
 from __future__ import annotations
@@ -48,7 +48,7 @@ def start_server(tmp: Path) -> tuple[str, subprocess.Popen]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "TMPDIR": str(tmp)}
-    proc = subprocess.Popen([sys.executable, "-m", "server", "serve", "--port", str(port), "--data-dir",
+    proc = subprocess.Popen([sys.executable, "-m", "fakescope.server", "serve", "--port", str(port), "--data-dir",
                              str(tmp / "data")], cwd=Path(__file__).resolve().parent.parent, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

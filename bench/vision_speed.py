@@ -31,7 +31,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def make_720p_clip(out: Path, face: Path, seconds: int, gop: int = 250) -> Path:
-    from server.media.decode import ffmpeg_exe
+    from fakescope.server.media.decode import ffmpeg_exe
 
     cmd = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=1280x720:rate=30",
            "-loop", "1", "-i", str(face), "-filter_complex",
@@ -54,11 +54,11 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=60)
     args = ap.parse_args()
-    from server import verdict
-    from server.checks import load_detectors
-    from server.config import Settings
-    from server.detectors.base import Context
-    from server.media.types import Media
+    from fakescope.server import verdict
+    from fakescope.server.checks import load_detectors
+    from fakescope.server.config import Settings
+    from fakescope.server.detectors.base import Context
+    from fakescope.server.media.types import Media
 
     t0 = time.perf_counter()
     detectors, _ = load_detectors(REPO / "models")

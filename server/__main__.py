@@ -1,4 +1,4 @@
-"""`python -m server ...` is the `fakescope` command."""
+"""`python -m fakescope.server ...` is the `fakescope` command."""
 import sys
 
 from .cli import main

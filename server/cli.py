@@ -25,7 +25,7 @@ PRIVATE_HELP = ("let the server download from private, loopback and link-local a
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in ("train", "evaluate"):
-        from training.cli import main as training_main  # lazy: serving never imports the training stack
+        from fakescope.training.cli import main as training_main  # lazy: serving never imports the training stack
 
         return int(training_main(argv) or 0)
     args = _parser().parse_args(argv)

@@ -1,4 +1,4 @@
 """FakeScope training and evaluation pipeline: configs, splits, metrics, calibration, publishing.
 
-`python -m training.cli train NAME` / `evaluate NAME` (or `fakescope train|evaluate NAME`) dispatch to
+`python -m fakescope.training.cli train NAME` / `evaluate NAME` (or `fakescope train|evaluate NAME`) dispatch to
 the recipe named in training/configs/NAME.json."""

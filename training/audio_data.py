@@ -10,9 +10,9 @@ import re
 
 import numpy as np
 
-from server.features import speech
-from server.media.decode import load_audio
-from server.modelstore import sha256_file
+from fakescope.server.features import speech
+from fakescope.server.media.decode import load_audio
+from fakescope.server.modelstore import sha256_file
 
 from . import augment_audio as aug
 from .cache import cached, key_of
@@ -142,7 +142,7 @@ class AudioData:
 
     def baseline_features(self, k: int, aug_seed: int, log=print) -> np.ndarray:
         """(N, 40) MFCC-40 means (the reference recipe's front end, server.features.audio.mfcc_mean)."""
-        from server.features import audio as logspec_feats
+        from fakescope.server.features import audio as logspec_feats
 
         return self._per_part("audio_mfcc", "mfcc40", k, aug_seed, lambda x: logspec_feats.mfcc_mean(x)[:, 0], log)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from server.media.decode import ffmpeg_exe
+from fakescope.server.media.decode import ffmpeg_exe
 
 RATE = 16000
 # (name, ffmpeg codec args, container suffix)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from server.features.face import jpeg_roundtrip
+from fakescope.server.features.face import jpeg_roundtrip
 
 
 def web_augment(img: np.ndarray, rng: np.random.Generator, strength: float = 1.0) -> np.ndarray:

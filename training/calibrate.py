@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from server import calibration
+from fakescope.server import calibration
 
 
 def fit(p, y, method: str = "platt") -> dict:

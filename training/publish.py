@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from server import modelstore
+from fakescope.server import modelstore
 
 from . import metrics
 
@@ -177,7 +177,7 @@ def role_text(heldout_auc: float | None, how: str, worst_auc: float | None = Non
     """The card's "Role in the verdict" paragraph: whether the server lets this model decide a verdict,
     from the mean held-out AUC and the worst held-out fold (`how` names the evaluation, e.g.
     "leave-one-source-out")."""
-    from server.verdict import DECISIVE_MIN_HELDOUT_AUC, DECISIVE_MIN_WORST_FOLD_AUC, is_advisory
+    from fakescope.server.verdict import DECISIVE_MIN_HELDOUT_AUC, DECISIVE_MIN_WORST_FOLD_AUC, is_advisory
 
     rule = (f"mean ≥ {DECISIVE_MIN_HELDOUT_AUC} and no fold below {DECISIVE_MIN_WORST_FOLD_AUC} "
             "(server/verdict.py)")

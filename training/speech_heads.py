@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from server.features.speech import head_logit
+from fakescope.server.features.speech import head_logit
 
 
 def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -16,17 +16,27 @@ button:focus-visible { outline: 3px solid #4fc3f7; outline-offset: -3px; }
 .icon { flex: none; display: inline-grid; place-items: center; width: 17px; height: 17px; font-weight: 700; font-size: 12px; line-height: 1; }
 .word { font-weight: 600; white-space: nowrap; }
 .word + .figure::before { content: '\\00b7  '; font-weight: 400; }
-.figure { font-weight: 700; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.figure { flex: none; font-weight: 700; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .text { min-width: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .tone-error .text { white-space: normal; }
 .tone-na .text { white-space: normal; } /* several plain reasons may take two lines */
 .form-compact .badge { padding: 3px 5px; gap: 3px; }
 .form-compact .word, .form-compact .figure { font-size: 12px; }
 .form-compact .icon { width: 15px; height: 15px; font-size: 11px; }
+/* Compact badges too narrow for one row (measured by badge.js): the score under the word, or no word. */
+.fit-stack .badge { display: grid; grid-template-columns: auto auto; justify-content: start; align-items: center; column-gap: 3px; row-gap: 0; }
+.fit-stack .icon { grid-row: 1 / span 2; }
+.fit-stack .word, .fit-stack .figure { line-height: 1.1; }
+.fit-stack .word + .figure::before { content: none; }
+.fit-short .word { display: none; }
 .form-mini .badge { padding: 1px 3px; gap: 2px; }
 .form-mini .icon { width: 13px; height: 13px; font-size: 10px; }
 .form-mini .figure { font-size: 11px; letter-spacing: -.02em; }
 .form-mini.tone-uncertain .icon { border-width: 1.5px; }
+.form-mini.fit-tight { border-width: 1px; }
+.form-mini.fit-tight .badge { padding: 1px 2px; gap: 1px; }
+.form-mini.fit-tight .icon { width: 11px; height: 11px; font-size: 9px; }
+.form-mini.fit-tight .figure { font-size: 9.5px; letter-spacing: -.05em; }
 .close { flex: none; padding: 0 7px; font-size: 15px; border-left: 1px solid rgba(255,255,255,.35); }
 .tone-fake { color: #fff; border: 2px solid #7f0000;
   background: repeating-linear-gradient(135deg, #b71c1c 0 6px, #9a1414 6px 12px); }

@@ -99,7 +99,9 @@
       const isError = this.host.getAttribute('data-fakescope-state') === 'error';
       const form = P.badgeForm(rect.width);
       if (form !== this.form) { this.form = form; this.host.setAttribute('data-fakescope-form', form); if (this.view) this.draw(); }
-      this.wrap.style.maxWidth = `${P.badgeMaxWidth(rect.width, isError)}px`;
+      const maxWidth = P.badgeMaxWidth(rect.width, isError);
+      this.wrap.style.maxWidth = `${maxWidth}px`;
+      this.fit(maxWidth);
       const size = this.wrap.getBoundingClientRect();
       const badge = { width: size.width || 120, height: (size.height || 24) + 3 };
       let pos = P.badgePosition(rect, vp, badge);
@@ -186,11 +188,43 @@
       this.place();
     }
 
+    /**
+     * Lays the verdict out so that it fits `maxWidth` without cutting a word or the score short: a compact
+     * badge too narrow for one row puts the score under the word (or, narrower still, drops the word to the
+     * tooltip); a mini one gets tighter. Measured, because the words' widths depend on the browser's fonts;
+     * only again when the form, the width cap or the texts change (not per scroll frame).
+     */
+    fit(maxWidth) {
+      const b = this.view && this.view.state === 'done' ? this.view.badge : null;
+      const key = b ? `${this.form}:${maxWidth}:${b.compact}:${b.mini}:${b.figure}` : '';
+      if (key === this.fitKey) return;
+      this.fitKey = key;
+      const w = this.wrap;
+      const all = ['full', 'compact', 'mini'].flatMap((f) => P.badgeFits(f)).map((f) => `fit-${f}`);
+      w.classList.remove(...all);
+      this.host.removeAttribute('data-fakescope-fit');
+      if (!b) return;
+      const order = P.badgeFits(this.form);
+      const widths = {};
+      w.style.maxWidth = 'none';
+      for (const f of order) {
+        w.classList.add(`fit-${f}`);
+        widths[f] = w.getBoundingClientRect().width;
+        w.classList.remove(`fit-${f}`);
+        if (P.badgeFit(this.form, widths, maxWidth) === f) break; // the first that fits wins: measure no more
+      }
+      w.style.maxWidth = `${maxWidth}px`;
+      const fit = P.badgeFit(this.form, widths, maxWidth);
+      w.classList.add(`fit-${fit}`);
+      this.host.setAttribute('data-fakescope-fit', fit);
+    }
+
     /** Badge content for the current view and size: icon + word + score, or the progress/error text. */
     draw() {
       const view = this.view;
       const form = this.form || 'full';
       this.wrap.className = `wrap tone-${view.tone} form-${form}`;
+      this.fitKey = null; // the next place() measures how the new texts fit
       const parts = [];
       const b = view.badge;
       if (view.state === 'done' && b) {

@@ -45,6 +45,29 @@
     return 'mini';
   }
 
+  // Layouts each badge form may take, widest first: a form keeps its words and score whenever the
+  // browser's fonts allow, and never shows them cut short.
+  //  compact: "line" (icon, word, score in one row); "stack" (the score under the word, beside the icon:
+  //    a 96 px image has room for "? Unsure" over "28%" but not for both in one row); "short" (icon and
+  //    score; the word stays in the tooltip and the aria-label).
+  //  mini: "line"; "tight" (thinner border and padding, smaller score: "? 100%" on a 48 px thumbnail).
+  const FITS = Object.freeze({ full: ['line'], compact: ['line', 'stack', 'short'], mini: ['line', 'tight'] });
+
+  /** The layouts to measure for a form, in order of preference. */
+  function badgeFits(form) {
+    return FITS[form] || FITS.full;
+  }
+
+  /**
+   * The first layout of `form` whose measured natural width fits `maxWidth`, else its narrowest one.
+   * @param {Object<string, number>} widths natural width (px) per layout name, as measured by the content script
+   * @returns {string}
+   */
+  function badgeFit(form, widths, maxWidth) {
+    const order = badgeFits(form);
+    return order.find((f) => Number.isFinite(widths[f]) && widths[f] <= maxWidth) || order[order.length - 1];
+  }
+
   /**
    * Badge width cap: within the element (so neighbouring badges never overlap). Errors keep a wider
    * minimum and wrap, because their text says what to do.
@@ -52,8 +75,8 @@
   function badgeMaxWidth(targetWidth, isError) {
     const inside = Math.floor(targetWidth - 2 * INSET);
     if (isError) return Math.max(220, Math.min(320, inside));
-    // Mini badges may use all but 2 px on each side: "⚠ 87%" must fit a 48 px thumbnail.
-    if (badgeForm(targetWidth) === 'mini') return Math.max(24, Math.floor(targetWidth - 4));
+    // Mini badges may use all but 1 px on each side: "? 100%" must fit a 48 px thumbnail (tight layout).
+    if (badgeForm(targetWidth) === 'mini') return Math.max(24, Math.floor(targetWidth - 2));
     return Math.min(280, inside);
   }
 
@@ -191,7 +214,7 @@
   function round2(v) { return Math.round(v * 100) / 100; }
 
   root.FakeScopePlacement = Object.freeze({
-    badgePosition, badgeForm, badgeMaxWidth, insideCandidates, outsideCandidates, needsOutside, panelPosition, frameAt, timeTicks, contentRect,
+    badgePosition, badgeForm, badgeFits, badgeFit, badgeMaxWidth, insideCandidates, outsideCandidates, needsOutside, panelPosition, frameAt, timeTicks, contentRect,
     scaleBox, worthScanning, INSET,
   });
 })(globalThis);

@@ -111,7 +111,26 @@ test('auto-scan takes only big enough images in view', () => {
 test('badge width stays within its element, with readable minimums', () => {
   assert.equal(P.badgeMaxWidth(200, false), 188);
   assert.equal(P.badgeMaxWidth(1000, false), 280);
-  assert.equal(P.badgeMaxWidth(60, false), 56, 'mini: all but 2 px each side');
-  assert.equal(P.badgeMaxWidth(48, false), 44);
+  assert.equal(P.badgeMaxWidth(60, false), 58, 'mini: all but 1 px each side');
+  assert.equal(P.badgeMaxWidth(48, false), 46);
   assert.equal(P.badgeMaxWidth(60, true), 220);
+});
+
+test('badge layout: the first that fits its width cap, never a word or score cut short', () => {
+  assert.deepEqual(P.badgeFits('compact'), ['line', 'stack', 'short']);
+  assert.deepEqual(P.badgeFits('mini'), ['line', 'tight']);
+  assert.deepEqual(P.badgeFits('full'), ['line']);
+  // A 96 px image (84 px cap): "? Unsure · 28%" (about 120 px in one row) goes on two rows (about 80 px).
+  const cap96 = P.badgeMaxWidth(96, false);
+  assert.equal(P.badgeFit('compact', { line: 119.4, stack: 80 }, cap96), 'stack');
+  // Wide enough for one row (a 180 px image), or a short word that fits: one row.
+  assert.equal(P.badgeFit('compact', { line: 119.4 }, P.badgeMaxWidth(180, false)), 'line');
+  assert.equal(P.badgeFit('compact', { line: 84 }, cap96), 'line', 'exactly the cap fits');
+  // Too narrow even stacked (a long word): icon and score only, the word stays in the tooltip.
+  assert.equal(P.badgeFit('compact', { line: 140, stack: 90, short: 68 }, cap96), 'short');
+  assert.equal(P.badgeFit('compact', { line: 140, stack: 90 }, cap96), 'short', 'the narrowest as the last resort');
+  // Mini: "? 28%" (51 px) on a 48 px thumbnail (46 px cap) gets the tight layout.
+  assert.equal(P.badgeFit('mini', { line: 50.7, tight: 39.3 }, P.badgeMaxWidth(48, false)), 'tight');
+  assert.equal(P.badgeFit('mini', { line: 37.2 }, P.badgeMaxWidth(48, false)), 'line');
+  assert.equal(P.badgeFit('full', { line: 500 }, 280), 'line', 'full badges wrap or ellipsize their text instead');
 });

@@ -170,3 +170,19 @@ def ensure(name: str, log: Callable[[str], None] = _silent) -> Path:
 
 def ensure_all(log: Callable[[str], None] = _silent) -> dict[str, Path]:
     return {name: ensure(name, log) for name in ARTIFACTS}
+
+
+def process_singleton(factory: Callable[[], object]) -> Callable[[], object]:
+    """A getter that builds `factory()` once per process, thread-safely: every encoder runtime is shared by
+    the detectors and training in one process (one ONNX/CTranslate2 session each, not one per caller)."""
+    lock = threading.Lock()
+    box: list = []
+
+    def get():
+        with lock:
+            if not box:
+                box.append(factory())
+            return box[0]
+
+    get.__doc__ = f"The process-wide {getattr(factory, '__name__', 'encoder')} (built on first use)."
+    return get

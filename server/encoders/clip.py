@@ -9,12 +9,11 @@ Preprocessing is CLIP's own: shorter side to 224 with bicubic resampling, centre
 from __future__ import annotations
 
 import os
-import threading
 
 import numpy as np
 from PIL import Image
 
-from .artifacts import ensure
+from .artifacts import ensure, process_singleton
 
 ARTIFACT = "clip_vit_b16_int8"
 FILE = "clip_encoder.int8.onnx"
@@ -72,14 +71,6 @@ class ClipImageEncoder:
         return np.stack([self.embed(im) for im in images]) if len(images) else np.zeros((0, EMBED_DIM), np.float32)
 
 
-_SHARED: ClipImageEncoder | None = None
-_LOCK = threading.Lock()
+# One per process: detectors and training share one session (~100 MB resident).
+shared_encoder = process_singleton(ClipImageEncoder)
 
-
-def shared_encoder() -> ClipImageEncoder:
-    """One session per process: detectors and training share it (~100 MB resident)."""
-    global _SHARED
-    with _LOCK:
-        if _SHARED is None:
-            _SHARED = ClipImageEncoder()
-        return _SHARED

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .artifacts import ensure
+from .artifacts import ensure, process_singleton
 
 ARTIFACT = "whisper_tiny_en"
 RATE = 16000
@@ -89,14 +89,6 @@ class WhisperEncoder:
         return np.array(out, dtype=np.float32)[0]
 
 
-_SHARED: WhisperEncoder | None = None
-_SHARED_LOCK = threading.Lock()
+# One per process: detectors and training share one encoder (about 40 MB resident).
+shared_encoder = process_singleton(WhisperEncoder)
 
-
-def shared_encoder() -> WhisperEncoder:
-    """One encoder per process (about 40 MB resident); detectors and training share it."""
-    global _SHARED
-    with _SHARED_LOCK:
-        if _SHARED is None:
-            _SHARED = WhisperEncoder()
-        return _SHARED

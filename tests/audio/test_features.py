@@ -3,11 +3,11 @@ cached embeddings ARE the serving embeddings (same function, same numbers)."""
 import numpy as np
 import pytest
 
-from server.features import speech
-from server.media.decode import load_audio
-from training.audio_data import AudioData, family_of
-from training.config import load_config
-from training.speech_heads import fit_head, score
+from fakescope.server.features import speech
+from fakescope.server.media.decode import load_audio
+from fakescope.training.audio_data import AudioData, family_of
+from fakescope.training.config import load_config
+from fakescope.training.speech_heads import fit_head, score
 
 
 def tone(seconds=4.0, f=220.0, amp=0.3, sr=16000):

@@ -4,8 +4,8 @@ import hashlib
 
 import numpy as np
 
-from training.tts.generate import SHARES, eligible, engine_for
-from training.tts.texts import detokenize
+from fakescope.training.tts.generate import SHARES, eligible, engine_for
+from fakescope.training.tts.texts import detokenize
 
 
 def test_engine_choice_is_deterministic_with_the_planned_shares():

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from server import modelstore
-from server.detectors import Context, discover
-from server.media.types import Media
-from training.synth_audio import make
+from fakescope.server import modelstore
+from fakescope.server.detectors import Context, discover
+from fakescope.server.media.types import Media
+from fakescope.training.synth_audio import make
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_real_speech_from_every_source_is_judged(det, shared_dir):
 
 
 def test_short_speech_is_too_short_not_absent(det, shared_dir, tmp_path):
-    from server.media.decode import load_audio
+    from fakescope.server.media.decode import load_audio
 
     root, rows = _rows(shared_dir)
     x = load_audio(root / next(r for r in rows if r["source"] == "ljspeech_coqui")["path"])

@@ -6,12 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from server.detectors import Context, discover
-from server.features import speech
-from server.media.types import Media
-from training.config import load_config
-from training.recipes import audio as recipe
-from training.synth_audio import make
+from fakescope.server.detectors import Context, discover
+from fakescope.server.features import speech
+from fakescope.server.media.types import Media
+from fakescope.training.config import load_config
+from fakescope.training.recipes import audio as recipe
+from fakescope.training.synth_audio import make
 
 
 def write_wav(path: Path, x: np.ndarray, sr: int = 16000) -> Path:
@@ -55,7 +55,7 @@ def test_smoke_model_scores_real_clip_and_long_audio(smoke, shared_dir, tmp_path
     assert r["applicable"] and 0.0 <= r["score"] <= 1.0, r
     assert r["verdict"] in ("likely_fake", "uncertain", "likely_real")
     assert "scoring audio" in stages and len(r["regions"]["segments"]) == 1
-    from server.media.decode import load_audio
+    from fakescope.server.media.decode import load_audio
 
     x = load_audio(clip)
     long = write_wav(tmp_path / "long.wav", np.tile(x, 4))
@@ -88,7 +88,7 @@ def test_not_applicable_cases(smoke, tmp_path):
 
 def test_smoke_evaluate_writes_card_and_plots(smoke, tmp_path):
     cfg, _, out = smoke
-    from training.recipes.audio_eval import evaluate
+    from fakescope.training.recipes.audio_eval import evaluate
 
     res = evaluate(cfg, smoke=True, runs_dir=out, out_dir=tmp_path, log=lambda *_: None)
     card = (tmp_path / "card.md").read_text()

@@ -4,7 +4,7 @@ server.encoders (a PyPI download on a fresh machine)."""
 import numpy as np
 import pytest
 
-from server.encoders import whisper
+from fakescope.server.encoders import whisper
 
 
 def speechlike(seconds=4.0, sr=16000, seed=0):

@@ -1,4 +1,4 @@
-"""Start the REAL FakeScope server (`python -m server serve`, the `fakescope serve` command) on a free
+"""Start the REAL FakeScope server (`python -m fakescope.server serve`, the `fakescope serve` command) on a free
 loopback port with the shipped models, and stop it again."""
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class FakeScopeServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
         self.log_path = data_dir.parent / "server.log"
-        argv = [sys.executable, "-m", "server", "serve", "--port", str(self.port), "--data-dir", str(data_dir)]
+        argv = [sys.executable, "-m", "fakescope.server", "serve", "--port", str(self.port), "--data-dir", str(data_dir)]
         if allow_private:  # the page is served on 127.0.0.1, which the address guard refuses otherwise
             argv.append("--allow-private-addresses")
         self.argv = argv

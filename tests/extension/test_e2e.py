@@ -31,7 +31,7 @@ BROWSERS = ("chromium", "firefox")
 @pytest.fixture(scope="module")
 def e2e_env(tmp_path_factory, shared_dir, node, node_modules):
     """One server and one set of pages for both browsers (the second browser's checks hit the server cache)."""
-    from server.media.decode import ffmpeg_exe
+    from fakescope.server.media.decode import ffmpeg_exe
 
     root = tmp_path_factory.mktemp("e2e")
     make_media(root / "site", shared_dir, ffmpeg_exe())
@@ -125,7 +125,7 @@ def test_model_cards_are_served_for_the_links(e2e_env):
 def test_report_wrong_verdict_is_stored_with_the_media_hash(e2e_run, e2e_env):
     export = e2e_env["root"] / f"export-{e2e_run['summary']['browser']}"
     server = e2e_env["server"]
-    subprocess.run([sys.executable, "-m", "server", "feedback", "export", str(export), "--data-dir", str(server.data_dir)],
+    subprocess.run([sys.executable, "-m", "fakescope.server", "feedback", "export", str(export), "--data-dir", str(server.data_dir)],
                    cwd=os.environ.get("FAKESCOPE_E2E_SERVER_ROOT") or REPO, check=True, capture_output=True, timeout=120)
     rows = list(csv.DictReader(open(export / "labels.csv")))
     assert rows and {r["label"] for r in rows} == {"real"}, rows

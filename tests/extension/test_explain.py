@@ -1,5 +1,5 @@
 """server/explain.py: plain names, reasons, evidence sentences and band thresholds (pure functions)."""
-from server import explain
+from fakescope.server import explain
 
 ENTRY = {"version": "1.0.0", "card": "cards/audio.md", "heldout_auc": 0.7332,
          "thresholds": {"lower": 0.3150731314405606, "upper": 0.7788004791727536}}

@@ -6,9 +6,9 @@ import time
 
 import numpy as np
 
-from server.detectors import Detector, register
-from server.media.decode import load_audio, load_image
-from server.verdict import band
+from fakescope.server.detectors import Detector, register
+from fakescope.server.media.decode import load_audio, load_image
+from fakescope.server.verdict import band
 
 SLOW_SECONDS = 8.0
 

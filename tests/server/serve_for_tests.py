@@ -7,6 +7,6 @@ sys.path.insert(0, str(HERE.parent.parent))  # the repo root, for `server`
 sys.path.insert(0, str(HERE))
 
 import probe_detectors  # noqa: E402,F401  (registers the probes)
-from server.cli import main  # noqa: E402
+from fakescope.server.cli import main  # noqa: E402
 
 sys.exit(main(sys.argv[1:]))

@@ -20,7 +20,7 @@ import pytest
 import requests
 from PIL import Image
 
-from server.media.decode import ffmpeg_exe
+from fakescope.server.media.decode import ffmpeg_exe
 
 HERE = Path(__file__).resolve().parent
 LAUNCHER = HERE / "serve_for_tests.py"

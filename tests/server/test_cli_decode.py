@@ -15,8 +15,8 @@ import zlib
 import numpy as np
 import pytest
 
-from server.media import decode
-from server.media.decode import AUDIO_RATE, DecodeError, ffmpeg_exe, load_audio
+from fakescope.server.media import decode
+from fakescope.server.media.decode import AUDIO_RATE, DecodeError, ffmpeg_exe, load_audio
 
 
 def _ff(*args) -> None:

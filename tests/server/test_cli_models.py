@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from server.config import Settings
+from fakescope.server.config import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def fakescope(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "server", *args], capture_output=True, text=True, timeout=120,
+    return subprocess.run([sys.executable, "-m", "fakescope.server", *args], capture_output=True, text=True, timeout=120,
                           cwd=str(REPO), env={**os.environ, **(env or {})})
 
 
@@ -73,7 +73,7 @@ def test_openapi_basis_enum_includes_advisory():
 
 
 def test_encoders_verify_reports_altered_files(tmp_path):
-    from server.encoders import ARTIFACTS
+    from fakescope.server.encoders import ARTIFACTS
 
     for name, art in ARTIFACTS.items():
         d = tmp_path / name
@@ -87,8 +87,8 @@ def test_encoders_verify_reports_altered_files(tmp_path):
 
 
 def test_encoders_verify_passes_on_the_fetched_encoders():
-    from server.encoders import ARTIFACTS, artifact_dir
-    from server.encoders.artifacts import is_ready
+    from fakescope.server.encoders import ARTIFACTS, artifact_dir
+    from fakescope.server.encoders.artifacts import is_ready
 
     if not all(is_ready(a) for a in ARTIFACTS.values()):
         pytest.skip(f"encoders not fetched yet under {artifact_dir('x').parent}")
@@ -107,7 +107,7 @@ def test_readme_documents_every_variable_serve_option_and_privacy():
     names = sorted(set(names))
     missing = [n for n in names if not re.search(rf"`{n}(=[^`]*)?`", readme)]
     assert not missing, f"README lacks {missing}"
-    from server.cli import _parser
+    from fakescope.server.cli import _parser
 
     serve = next(a for a in _parser()._subparsers._group_actions[0].choices.items() if a[0] == "serve")[1]
     options = [o for action in serve._actions for o in action.option_strings if o.startswith("--") and o != "--help"]

@@ -5,8 +5,8 @@ import numpy as np
 import soundfile as sf
 from PIL import Image
 
-from server.media import decode
-from server.media.types import Media
+from fakescope.server.media import decode
+from fakescope.server.media.types import Media
 
 
 def test_image_is_decoded_once_and_shared(tmp_path, monkeypatch):

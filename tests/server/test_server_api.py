@@ -114,6 +114,11 @@ def test_full_queue_answers_429_with_retry_after(server):
             requests.delete(f"{server.url}/api/v1/checks/{cid}", timeout=10)
     for cid in ids:
         assert server.wait(cid)["status"] == "cancelled"
+    # Cancelled checks free the worker and the queue (bounded wait), so later checks are accepted again.
+    deadline = time.time() + 30
+    while requests.get(server.url + "/api/v1/health", timeout=10).json()["queue_depth"] and time.time() < deadline:
+        time.sleep(0.1)
+    assert requests.get(server.url + "/api/v1/health", timeout=10).json()["queue_depth"] == 0
     # The refused check left no row behind.
     assert all(c["id"] in ids or c["status"] != "queued"
                for c in requests.get(server.url + "/api/v1/checks?limit=100", timeout=10).json()["items"])

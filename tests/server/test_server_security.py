@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from server_fixtures import CLIENT, noise_image
-from server.errors import ApiError
-from server.media.guard import check_url, guarded_session, ip_allowed
+from fakescope.server.errors import ApiError
+from fakescope.server.media.guard import check_url, guarded_session, ip_allowed
 
 EXT = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
 

@@ -11,7 +11,7 @@ import time
 import requests
 
 from server_fixtures import LAUNCHER, TEST_ENV, RunningServer, free_port, noise_image, solid_png
-from server.store import Store
+from fakescope.server.store import Store
 
 
 def test_kill_mid_check_leaves_store_consistent(tmp_path):
@@ -95,8 +95,8 @@ def test_altered_model_refuses_start_and_models_lists_it(tmp_path):
 
 def test_readable_verdict_without_a_deciding_model_shows_no_probability():
     # Only an advisory model applied: the headline must not present its score as a probability.
-    from server.cli import _readable
-    from server.verdict import combine
+    from fakescope.server.cli import _readable
+    from fakescope.server.verdict import combine
 
     det = {"detector": "ai_image", "applicable": True, "score": 0.93, "verdict": "likely_fake", "advisory": True,
            "reason": None, "evidence": [], "model_version": "x"}

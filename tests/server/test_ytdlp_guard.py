@@ -9,9 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from server.errors import ApiError
-from server.media.guard import GUARD_REFUSAL, guarded_resolution
-from server.media.ytdlp import fetch_page_media
+from fakescope.server.errors import ApiError
+from fakescope.server.media.guard import GUARD_REFUSAL, guarded_resolution
+from fakescope.server.media.ytdlp import fetch_page_media
 
 
 class _Redirector(BaseHTTPRequestHandler):

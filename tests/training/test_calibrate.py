@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from server.calibration import apply
-from server.verdict import band
-from training import calibrate, metrics
+from fakescope.server.calibration import apply
+from fakescope.server.verdict import band
+from fakescope.training import calibrate, metrics
 
 
 def test_thresholds_rule_on_hand_case():

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from training import metrics
+from fakescope.training import metrics
 
 
 def test_auc_hand_computed():

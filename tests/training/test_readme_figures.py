@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from server.verdict import is_advisory
+from fakescope.server.verdict import is_advisory
 
 
 def _readme_rows(repo_root) -> dict:

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from training import splits
+from fakescope.training import splits
 
 
 def toy():

@@ -20,10 +20,10 @@ def yunet(repo_root) -> Path:
 @pytest.fixture(scope="session")
 def shipped(repo_root):
     """(models_dir, manifest) when the vision models are published; skips otherwise."""
-    from server import modelstore
+    from fakescope.server import modelstore
 
     models = repo_root / "models"
     man = modelstore.read_manifest(models)
     if "face_manipulation" not in man or "yunet" not in man:
-        pytest.skip("face model not published yet (run: python -m training.cli train face / evaluate face)")
+        pytest.skip("face model not published yet (run: python -m fakescope.training.cli train face / evaluate face)")
     return models, man

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from server.detectors.ai_image import EMBEDDING_MEMO, AIImageDetector
-from server.detectors.base import Context
-from server.encoders.clip import shared_encoder
-from server.features.image import MIN_SIDE, clip_whole_image
-from server.media.types import Media
-from training.recipes.aigen_data import GENERAL_SOURCES, features, file_features, load_table, variant_image
+from fakescope.server.detectors.ai_image import EMBEDDING_MEMO, AIImageDetector
+from fakescope.server.detectors.base import Context
+from fakescope.server.encoders.clip import shared_encoder
+from fakescope.server.features.image import MIN_SIDE, clip_whole_image
+from fakescope.server.media.types import Media
+from fakescope.training.recipes.aigen_data import GENERAL_SOURCES, features, file_features, load_table, variant_image
 
 FILES = ["real/metadata_extractor", "fake/flux", "fake/kurlyto_aiornot"]
 

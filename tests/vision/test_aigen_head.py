@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from server import modelstore
-from server.detectors.ai_image import EMBEDDING_MEMO, AIImageDetector, check_head, head_probability
-from server.detectors.base import Context
-from server.encoders.clip import shared_encoder
-from server.media.types import Media
-from training.recipes.aigen_data import GENERAL_SOURCES, load_table
+from fakescope.server import modelstore
+from fakescope.server.detectors.ai_image import EMBEDDING_MEMO, AIImageDetector, check_head, head_probability
+from fakescope.server.detectors.base import Context
+from fakescope.server.encoders.clip import shared_encoder
+from fakescope.server.media.types import Media
+from fakescope.training.recipes.aigen_data import GENERAL_SOURCES, load_table
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_calibrated_score_is_the_head_on_the_embedding(shipped_head, shared_dir)
     path = sorted((shared_dir / "datasets" / "images" / "fake" / "flux").glob("*.jpg"))[0]
     media = _media(path)
     out = det.predict(media, Context())
-    from server.calibration import apply
+    from fakescope.server.calibration import apply
 
     expect = float(apply(head_probability(head, media._decoded[EMBEDDING_MEMO]), entry["calibration"])[0])
     assert out["score"] == round(expect, 4)
@@ -122,11 +122,11 @@ def test_card_folds_reproduce_from_the_training_code(repo_root):
     card = json.loads((repo_root / "models" / "cards" / "aigen_metrics.json").read_text())
     if "folds" not in card or not isinstance(card["folds"], list):
         pytest.skip("aigen v2 not evaluated yet")
-    from training.config import load_config
-    from training.metrics import roc_auc
-    from training.recipes.aigen import head_params, load
-    from training.recipes.aigen_folds import fold_indices, loso_folds
-    from training.recipes.aigen_head import score_folds
+    from fakescope.training.config import load_config
+    from fakescope.training.metrics import roc_auc
+    from fakescope.training.recipes.aigen import head_params, load
+    from fakescope.training.recipes.aigen_folds import fold_indices, loso_folds
+    from fakescope.training.recipes.aigen_head import score_folds
 
     cfg = load_config("aigen")
     hp = head_params(cfg)

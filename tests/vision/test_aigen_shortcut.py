@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from training.metrics import roc_auc
-from training.recipes.aigen_folds import Fold
-from training.recipes.aigen_shortcut import STAT_NAMES, colourfulness, file_statistics, jpeg_quality, shortcut_fold_scores
+from fakescope.training.metrics import roc_auc
+from fakescope.training.recipes.aigen_folds import Fold
+from fakescope.training.recipes.aigen_shortcut import STAT_NAMES, colourfulness, file_statistics, jpeg_quality, shortcut_fold_scores
 
 
 def _noise(h=120, w=160, seed=0):
@@ -64,10 +64,10 @@ def test_card_shortcut_figure_matches_the_files(repo_root, shared_dir):
     card = json.loads(path.read_text())
     if "loso" not in card:
         pytest.skip("aigen v2 not evaluated yet")
-    from training.config import load_config
-    from training.recipes.aigen_data import load_table
-    from training.recipes.aigen_folds import fold_indices, loso_folds
-    from training.recipes.aigen_shortcut import statistics
+    from fakescope.training.config import load_config
+    from fakescope.training.recipes.aigen_data import load_table
+    from fakescope.training.recipes.aigen_folds import fold_indices, loso_folds
+    from fakescope.training.recipes.aigen_shortcut import statistics
 
     cfg = load_config("aigen")
     images = shared_dir / "datasets" / "images"

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from server.features import face as F
-from server.features.image import standardize_image
-from server.media.decode import load_image
+from fakescope.server.features import face as F
+from fakescope.server.features.image import standardize_image
+from fakescope.server.media.decode import load_image
 
 
 def test_finds_one_face_with_box_inside_image(face_jpg, yunet):
@@ -48,8 +48,8 @@ def test_standardize_resizes_and_reencodes_identically():
 def test_training_and_serving_share_the_preprocessing(face_jpg, yunet):
     """The training cache, the video extraction and the server detector call the same crop and feature
     functions (object identity, not copies); the encoder crop is the same window at the encoder's size."""
-    from server.detectors import face_manipulation as serving
-    from training.recipes import face_v2_data
+    from fakescope.server.detectors import face_manipulation as serving
+    from fakescope.training.recipes import face_v2_data
 
     assert face_v2_data.encoder_crop is F.encoder_crop and serving.encoder_crop is F.encoder_crop
     assert face_v2_data.crop_features is F.crop_features and serving.crop_features is F.crop_features
@@ -66,7 +66,7 @@ def test_training_and_serving_share_the_preprocessing(face_jpg, yunet):
 
 
 def test_whole_image_cache_matches_serving_path(face_jpg):
-    from server.features.image import RESIZE_SHORT, resize_and_crop
+    from fakescope.server.features.image import RESIZE_SHORT, resize_and_crop
 
     rgb = load_image(face_jpg)
     assert np.array_equal(standardize_image(rgb), standardize_image(resize_and_crop(rgb, RESIZE_SHORT, RESIZE_SHORT)))

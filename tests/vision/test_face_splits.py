@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.config import load_config
-from training.recipes.face_data import group_holdout
-from training.recipes.face_v2_data import FACE_SOURCES_V2, SWAP_SOURCES, family_of, image_rows
-from training.recipes.face_v2_eval import fold_rows
+from fakescope.training.config import load_config
+from fakescope.training.recipes.face_data import group_holdout
+from fakescope.training.recipes.face_v2_data import FACE_SOURCES_V2, SWAP_SOURCES, family_of, image_rows
+from fakescope.training.recipes.face_v2_eval import fold_rows
 
 
 @pytest.fixture(scope="module")

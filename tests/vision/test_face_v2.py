@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from server.detectors.face_manipulation import FaceHead, FaceManipulationDetector
-from server.features import face as F
-from server.features import video as V
-from server.media.decode import load_image
+from fakescope.server.detectors.face_manipulation import FaceHead, FaceManipulationDetector
+from fakescope.server.features import face as F
+from fakescope.server.features import video as V
+from fakescope.server.media.decode import load_image
 from vision_helpers import load_detector
 
 
@@ -51,7 +51,7 @@ def test_identity_drift_and_track_rules():
 
 
 def test_fold_rows_keep_the_held_source_out_and_top_up_thin_classes():
-    from training.recipes.face_v2_eval import MIN_CLASS, fold_rows
+    from fakescope.training.recipes.face_v2_eval import MIN_CLASS, fold_rows
 
     label = np.array([0] * 30 + [1] * 30 + [1] * 12 + [0] * 40)
     src = np.array(["a"] * 60 + ["b"] * 12 + ["c"] * 40)
@@ -67,7 +67,7 @@ def test_fold_rows_keep_the_held_source_out_and_top_up_thin_classes():
 
 
 def test_held_pair_auc_counts_only_pairs_with_a_held_out_image():
-    from training.recipes.face_v2_eval import held_pair_auc
+    from fakescope.training.recipes.face_v2_eval import held_pair_auc
 
     rng = np.random.default_rng(3)
     y = rng.integers(0, 2, 120)
@@ -86,7 +86,7 @@ def test_held_pair_auc_counts_only_pairs_with_a_held_out_image():
 
 
 def test_block_weights_balance_sources():
-    from training.recipes.face_v2 import block_weights
+    from fakescope.training.recipes.face_v2 import block_weights
 
     w = block_weights(np.array(["a"] * 100 + ["b"] * 4), "sqrt")
     assert w.mean() == pytest.approx(1.0)
@@ -106,9 +106,9 @@ def detector(shipped):
 def test_training_and_serving_compute_the_same_features(detector, face_jpg, tmp_path):
     """The image detector's score equals the head on the features the training cache computes (same
     finder, window, crop size, re-encode and encoder call)."""
-    from server.detectors.base import Context
-    from server.media.types import Media
-    from training.recipes import face_v2_data as D
+    from fakescope.server.detectors.base import Context
+    from fakescope.server.media.types import Media
+    from fakescope.training.recipes import face_v2_data as D
 
     rgb = load_image(face_jpg)
     face = detector.finder().find(rgb, max_faces=1)[0]
@@ -124,9 +124,9 @@ def test_shipped_head_on_dataset_files_matches_evaluate(detector, shipped):
     """Files that `evaluate face` scored through the training feature cache give the same calibrated
     scores through the serving path (decode -> YuNet -> crop -> CLIP -> head), and the spot check holds
     both classes."""
-    from server.detectors.base import Context
-    from server.media.types import Media
-    from training.config import shared_dir
+    from fakescope.server.detectors.base import Context
+    from fakescope.server.media.types import Media
+    from fakescope.training.config import shared_dir
 
     spot = shipped[1]["face_manipulation"]["metrics"]["spot_check"]
     assert len(spot) >= 8 and {s["label"] for s in spot} == {0, 1}
@@ -146,8 +146,8 @@ def real_clip(shared_dir):
 
 
 def test_real_clip_timeline_tracks_and_drift(detector, real_clip):
-    from server.detectors.base import Context
-    from server.media.types import Media
+    from fakescope.server.detectors.base import Context
+    from fakescope.server.media.types import Media
 
     res = detector.predict(Media("video", real_clip, "0", real_clip.stat().st_size), Context())
     assert res["applicable"] and 0 <= res["score"] <= 1
@@ -165,7 +165,7 @@ def test_real_clip_timeline_tracks_and_drift(detector, real_clip):
 
 @pytest.mark.slow
 def test_smoke_train_face(tmp_path, shared_dir, repo_root):
-    from training import cli
+    from fakescope.training import cli
 
     manifest_before = (repo_root / "models" / "manifest.json").read_text()
     assert cli.main(["train", "face", "--smoke", "--out", str(tmp_path)]) == 0
@@ -183,8 +183,8 @@ def test_real_clips_are_not_called_likely_fake(detector, shared_dir):
     threshold. The shipped head saw these clips' frames, so this checks the serving path, not generalisation."""
     import csv
 
-    from server.detectors.base import Context
-    from server.media.types import Media
+    from fakescope.server.detectors.base import Context
+    from fakescope.server.media.types import Media
 
     vdir = shared_dir / "datasets" / "video"
     reals = [r["path"] for r in csv.DictReader(open(vdir / "MANIFEST.csv")) if r["label"] == "real"]

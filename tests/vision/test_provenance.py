@@ -8,9 +8,9 @@ import json
 import pytest
 from PIL import Image, PngImagePlugin
 
-from server.detectors.base import Context
-from server.detectors.provenance import ProvenanceDetector, scan
-from server.media.types import Media
+from fakescope.server.detectors.base import Context
+from fakescope.server.detectors.provenance import ProvenanceDetector, scan
+from fakescope.server.media.types import Media
 
 XMP = (b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.verdict import DECISIVE_MIN_HELDOUT_AUC, DECISIVE_MIN_WORST_FOLD_AUC, band, combine, is_advisory
+from fakescope.server.verdict import DECISIVE_MIN_HELDOUT_AUC, DECISIVE_MIN_WORST_FOLD_AUC, band, combine, is_advisory
 
 
 def r(name, score, verdict, reason=None, evidence=None, advisory=False):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from server.features import video as V
-from server.media.decode import probe_video, sample_frames
+from fakescope.server.features import video as V
+from fakescope.server.media.decode import probe_video, sample_frames
 
 from vision_helpers import load_detector, make_clip
 
@@ -49,19 +49,19 @@ def test_sampling_one_frame_per_second(tmp_path):
 
 @pytest.fixture(scope="module")
 def face_detector(shipped):
-    from server.detectors.face_manipulation import FaceManipulationDetector
+    from fakescope.server.detectors.face_manipulation import FaceManipulationDetector
 
     return load_detector(FaceManipulationDetector, *shipped)
 
 
 def _media(path, kind):
-    from server.media.types import Media
+    from fakescope.server.media.types import Media
 
     return Media(kind=kind, path=path, sha256="0", size_bytes=path.stat().st_size)
 
 
 def test_video_with_a_face_gets_a_timeline(tmp_path, face_jpg, face_detector):
-    from server.detectors.base import Context
+    from fakescope.server.detectors.base import Context
 
     clip = make_clip(tmp_path / "face.mp4", image=face_jpg, seconds=4, size="480x360")
     seen = []
@@ -75,7 +75,7 @@ def test_video_with_a_face_gets_a_timeline(tmp_path, face_jpg, face_detector):
 
 
 def test_video_without_faces_is_not_applicable(tmp_path, face_detector):
-    from server.detectors.base import Context
+    from fakescope.server.detectors.base import Context
 
     res = face_detector.predict(_media(make_clip(tmp_path / "p.mp4", seconds=3), "video"), Context())
     assert res["verdict"] == "not_applicable" and "no face found" in res["reason"]
@@ -83,7 +83,7 @@ def test_video_without_faces_is_not_applicable(tmp_path, face_detector):
 
 
 def test_image_faces_have_boxes_and_scores(face_jpg, face_detector, tmp_path):
-    from server.detectors.base import Context
+    from fakescope.server.detectors.base import Context
 
     res = face_detector.predict(_media(face_jpg, "image"), Context())
     assert res["applicable"] and len(res["regions"]["faces"]) == 1
@@ -98,7 +98,7 @@ def test_keyframe_sampling_when_gop_is_short(tmp_path):
     """A clip with a keyframe every second is sampled from keyframes only (no inter-frame decoding)."""
     import subprocess
 
-    from server.media.decode import ffmpeg_exe
+    from fakescope.server.media.decode import ffmpeg_exe
 
     src = make_clip(tmp_path / "long_gop.mp4", seconds=6, fps=25)
     clip = tmp_path / "gop25.mp4"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from server.media.decode import ffmpeg_exe
+from fakescope.server.media.decode import ffmpeg_exe
 
 
 def make_clip(out: Path, *, image: Path | None = None, seconds: float = 3.0, size: str = "320x240",
@@ -24,7 +24,7 @@ def make_clip(out: Path, *, image: Path | None = None, seconds: float = 3.0, siz
 
 
 def load_detector(cls, models, man):
-    from server import modelstore
+    from fakescope.server import modelstore
 
     entry = man[cls.model_key] if cls.model_key else {}
     model = modelstore.load_model(models, cls.model_key, entry) if cls.model_key else None

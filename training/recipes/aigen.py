@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from training.config import repo_root, resolve_path
-from training.recipes.aigen_data import features, load_table
-from training.recipes.aigen_head import fit_on
+from fakescope.training.config import repo_root, resolve_path
+from fakescope.training.recipes.aigen_data import features, load_table
+from fakescope.training.recipes.aigen_head import fit_on
 # v1 (NPR) training code, reused by the face recipe's Xception baseline
-from training.recipes.aigen_npr import fit_images, predict_images  # noqa: F401
+from fakescope.training.recipes.aigen_npr import fit_images, predict_images  # noqa: F401
 
 
 def load(cfg: dict, smoke: bool = False, variants=None, log=print) -> tuple[dict, dict, Path]:
@@ -58,6 +58,6 @@ def train(cfg: dict, out_dir: Path, smoke: bool = False) -> dict:
 
 
 def evaluate(cfg: dict, smoke: bool = False) -> dict:
-    from training.recipes.aigen_eval import evaluate_aigen
+    from fakescope.training.recipes.aigen_eval import evaluate_aigen
 
     return evaluate_aigen(cfg, smoke)

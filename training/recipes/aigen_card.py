@@ -10,9 +10,9 @@ import re
 
 import numpy as np
 
-from training import publish
-from training.config import repo_root, resolve_path
-from training.publish import md_table, num, pct
+from fakescope.training import publish
+from fakescope.training.config import repo_root, resolve_path
+from fakescope.training.publish import md_table, num, pct
 
 FOLD_HEADER = ["held-out fold", "kind", "fakes", "reals", "v2 AUC", "v2 q60+½", "v1 AUC", "v1 q60+½", "shortcut AUC"]
 
@@ -210,7 +210,7 @@ def publish_all(cfg: dict, res: dict, table: dict) -> dict:
                   "folds": {r["fold"]: round(r["auc"], 4) for r in loso_rows}},
         data_manifest=resolve_path(cfg["data"]["images"]) / "MANIFEST.csv",
         card=str(card.relative_to(models)), heldout_auc=mean, heldout_worst_auc=worst)
-    from server.verdict import is_advisory
+    from fakescope.server.verdict import is_advisory
 
     out["role"] = "advisory" if is_advisory(entry["heldout_auc"], entry["heldout_worst_auc"]) else "decisive"
     out["readme_updated"] = update_readme(cfg, entry["heldout_auc"], out["role"])

@@ -18,12 +18,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from server.encoders.artifacts import ARTIFACTS
-from server.encoders.clip import ARTIFACT as CLIP_ARTIFACT
-from server.features.face import jpeg_roundtrip
-from server.features.image import MIN_SIDE, clip_whole_image
-from server.media.decode import load_image
-from training.cache import cached, key_of
+from fakescope.server.encoders.artifacts import ARTIFACTS
+from fakescope.server.encoders.clip import ARTIFACT as CLIP_ARTIFACT
+from fakescope.server.features.face import jpeg_roundtrip
+from fakescope.server.features.image import MIN_SIDE, clip_whole_image
+from fakescope.server.media.decode import load_image
+from fakescope.training.cache import cached, key_of
 
 # General (non-face-crop) sources: the task of this detector.
 GENERAL_SOURCES = ("kurlyto_aiornot", "gpt4o_cases", "nano_banana", "kolors", "stable_cascade", "flux",

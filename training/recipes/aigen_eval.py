@@ -14,17 +14,17 @@ import time
 
 import numpy as np
 
-from server.calibration import apply as cal_apply
-from training import calibrate, metrics
-from training.cache import cached, key_of
-from training.config import repo_root
-from training.recipes.aigen import head_params, load
-from training.recipes.aigen_data import features, variant_image
-from training.recipes.aigen_folds import family_folds, fold_indices, loso_folds, reals_out_folds, source_out
-from training.recipes.aigen_head import fit_on, score_folds
-from training.recipes.aigen_shortcut import shortcut_fold_scores, statistics
-from training.recipes.face_data import group_holdout
-from training.recipes.image_data import category
+from fakescope.server.calibration import apply as cal_apply
+from fakescope.training import calibrate, metrics
+from fakescope.training.cache import cached, key_of
+from fakescope.training.config import repo_root
+from fakescope.training.recipes.aigen import head_params, load
+from fakescope.training.recipes.aigen_data import features, variant_image
+from fakescope.training.recipes.aigen_folds import family_folds, fold_indices, loso_folds, reals_out_folds, source_out
+from fakescope.training.recipes.aigen_head import fit_on, score_folds
+from fakescope.training.recipes.aigen_shortcut import shortcut_fold_scores, statistics
+from fakescope.training.recipes.face_data import group_holdout
+from fakescope.training.recipes.image_data import category
 
 SCORE_VARIANTS = ("clean", "web60half")
 
@@ -36,16 +36,16 @@ def auc(y, p) -> float:
 def v1_scores(cfg: dict, table: dict, images_dir) -> dict | None:
     """Uncalibrated scores of the v1 NPR model (as it served: standardize_image on the decoded file) for
     every row, clean and degraded; None when its file is absent."""
-    from server.modelstore import sha256_file
+    from fakescope.server.modelstore import sha256_file
 
     path = repo_root() / "models" / cfg["compare"]["model_file"]
     if not path.exists():
         return None
 
     def compute(variant):
-        from server.media.decode import load_image
-        from training.config import limit_threads
-        from training.recipes.aigen_npr import predict_images
+        from fakescope.server.media.decode import load_image
+        from fakescope.training.config import limit_threads
+        from fakescope.training.recipes.aigen_npr import predict_images
 
         import keras
 
@@ -141,9 +141,9 @@ def serving_latency(cfg: dict, table: dict, images_dir, head: dict, n: int = 40)
     """p50 / p90 of file bytes -> verdict through the detector (decode, one encoder call, head)."""
     from pathlib import Path
 
-    from server.detectors.ai_image import AIImageDetector
-    from server.detectors.base import Context
-    from server.media.types import Media
+    from fakescope.server.detectors.ai_image import AIImageDetector
+    from fakescope.server.detectors.base import Context
+    from fakescope.server.media.types import Media
 
     det = AIImageDetector(head, {"version": cfg["version"], "calibration": None})
     det.warmup()
@@ -188,7 +188,7 @@ def alternatives(cfg: dict) -> list[dict]:
 
 
 def evaluate_aigen(cfg: dict, smoke: bool = False) -> dict:
-    from training.recipes.aigen_card import publish_all
+    from fakescope.training.recipes.aigen_card import publish_all
 
     hp = head_params(cfg, smoke)
     seed = cfg["seed"]

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.splits import assert_no_leakage
+from fakescope.training.splits import assert_no_leakage
 
 # generator family of a fake `system` (first matching key, case-insensitive)
 FAMILIES = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from server.detectors.ai_image import head_probability
+from fakescope.server.detectors.ai_image import head_probability
 
 
 def sample_weights(labels: np.ndarray, sources: np.ndarray, source_balanced: bool) -> np.ndarray:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from server.features.image import INPUT_SIZE, standardize_image, to_model_input
-from training.augment_image import web_augment
-from training.config import set_seed
+from fakescope.server.features.image import INPUT_SIZE, standardize_image, to_model_input
+from fakescope.training.augment_image import web_augment
+from fakescope.training.config import set_seed
 
 
 def predict_images(model, images: np.ndarray, batch: int = 128, degrade=None) -> np.ndarray:
@@ -23,8 +23,8 @@ def fit_images(data: dict, tr: np.ndarray, va: np.ndarray, arch: str, t: dict, e
     """Train `arch` on whole images with web augmentation on both classes, class-balanced by weights."""
     import keras
 
-    from training.architectures import build
-    from training.metrics import roc_auc
+    from fakescope.training.architectures import build
+    from fakescope.training.metrics import roc_auc
 
     set_seed(seed)
     rng = np.random.default_rng(seed)

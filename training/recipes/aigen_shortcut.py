@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from server.media.decode import load_image
-from training.cache import cached, key_of
+from fakescope.server.media.decode import load_image
+from fakescope.training.cache import cached, key_of
 
 STAT_NAMES = ("log_pixels", "aspect", "bytes_per_pixel", "jpeg_quality", "colourfulness")
 # IJG standard luminance quantisation table (JPEG Annex K), in natural (row-major) order

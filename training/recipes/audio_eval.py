@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from server.calibration import apply as calibrate_apply
+from fakescope.server.calibration import apply as calibrate_apply
 
 from .. import calibrate, metrics, publish, splits
 from ..audio_data import AudioData
@@ -73,7 +73,7 @@ def previous_on_mirror(cfg: dict, data: AudioData) -> dict:
         return {}
     import keras
 
-    from server.features import audio as logspec_feats
+    from fakescope.server.features import audio as logspec_feats
 
     model = keras.saving.load_model(str(path), compile=False)
     wild = np.isin(data.table["source"], cfg["in_the_wild_sources"])
@@ -210,7 +210,7 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
 
 def readme_row(readme: Path, cfg: dict, entry: dict, res: dict) -> None:
     """Rewrite the README Models-table row of this model from the manifest entry just written."""
-    from server.verdict import is_advisory
+    from fakescope.server.verdict import is_advisory
 
     h = res["heads"][cfg["shipped"]]
     role = "advisory" if is_advisory(entry["heldout_auc"], entry["heldout_worst_auc"]) else "decisive"
@@ -228,7 +228,7 @@ def readme_row(readme: Path, cfg: dict, entry: dict, res: dict) -> None:
 
 
 def _spec() -> dict:
-    from server.features.speech import SPEECH_SPEC
+    from fakescope.server.features.speech import SPEECH_SPEC
 
     return dict(SPEECH_SPEC)
 

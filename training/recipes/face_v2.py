@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from server.detectors.face_manipulation import FaceHead
-from server.features.face import FEATURE_DIM
-from training.config import cache_dir, limit_threads, repo_root, resolve_path
-from training.recipes.face_data import yunet_path
-from training.recipes import face_v2_data as D
-from training.recipes import face_v2_video as VV
+from fakescope.server.detectors.face_manipulation import FaceHead
+from fakescope.server.features.face import FEATURE_DIM
+from fakescope.training.config import cache_dir, limit_threads, repo_root, resolve_path
+from fakescope.training.recipes.face_data import yunet_path
+from fakescope.training.recipes import face_v2_data as D
+from fakescope.training.recipes import face_v2_video as VV
 
 EMBED_DIM = 512
 
@@ -175,6 +175,6 @@ def train(cfg: dict, out_dir: Path, smoke: bool = False) -> dict:
 
 
 def evaluate(cfg: dict, smoke: bool = False) -> dict:
-    from training.recipes.face_v2_eval import evaluate_face_v2
+    from fakescope.training.recipes.face_v2_eval import evaluate_face_v2
 
     return evaluate_face_v2(cfg, smoke)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from training import publish
-from training.publish import md_table, num, pct
+from fakescope.training import publish
+from fakescope.training.publish import md_table, num, pct
 
 
 def _fold_rows(folds: dict, with_shortcut: bool) -> list:

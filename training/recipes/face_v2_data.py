@@ -24,10 +24,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from server.features.face import ENCODER_CROP, FEATURE_DIM, MARGIN, FaceFinder, crop_features, encoder_crop, jpeg_roundtrip
-from server.media.decode import DecodeError, load_image
-from training.augment_image import border_smear, self_blend, web_augment
-from training.cache import cached, cached_arrays, key_of
+from fakescope.server.features.face import ENCODER_CROP, FEATURE_DIM, MARGIN, FaceFinder, crop_features, encoder_crop, jpeg_roundtrip
+from fakescope.server.media.decode import DecodeError, load_image
+from fakescope.training.augment_image import border_smear, self_blend, web_augment
+from fakescope.training.cache import cached, cached_arrays, key_of
 
 SWAP_SOURCES = ("simswap", "ghost_swap", "e4s", "reliableswap", "megafs", "infoswap", "mcnet_reenact",
                 "inswapper", "blendface")

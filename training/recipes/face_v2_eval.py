@@ -5,9 +5,10 @@ Folds (a head is fitted per fold exactly as the shipped one, face_v2.assemble + 
   leave-one-SOURCE-out   every face source in turn; the head never sees that source (nor the reference
                          groups R, 20 % of the groups of every source, kept out of every fold's training).
                          Test = all of the source; a class the source has fewer than MIN_CLASS images of
-                         is topped up with R's images of that class from other sources (marked in the card).
+                         is topped up with R's images of that class from other sources (marked in the card);
+                         the AUC counts only pairs with a held-out image (held_pair_auc).
   leave-one-FAMILY-out   diffusion / GAN / Photoshop / face swap (all nine swap sources AND the DeepFaceLive
-                         frames out of training).
+                         frames out of training) / the general set's portrait faces.
   video                  leave-one-face-model-GROUP-out over the 9 DeepFaceLive groups, whole clips through
                          the serving aggregation (FaceManipulationDetector.score_extracted).
 Every fold is scored clean and after 0.5x + JPEG q60 (the `degraded` features of the same crops).
@@ -19,14 +20,14 @@ import time
 
 import numpy as np
 
-from server.calibration import apply as cal_apply
-from server.features.face import crop_features, standardize, to_model_input
-from training import calibrate, metrics, publish
-from training.config import limit_threads, repo_root, resolve_path
-from training.recipes import face_v2 as R
-from training.recipes.face_data import group_holdout
-from training.recipes.face_v2_data import FACE_SOURCES_V2, FEATURE_SPEC, family_of
-from training.recipes.face_v2_video import training_frames
+from fakescope.server.calibration import apply as cal_apply
+from fakescope.server.features.face import crop_features, standardize, to_model_input
+from fakescope.training import calibrate, metrics, publish
+from fakescope.training.config import limit_threads, repo_root, resolve_path
+from fakescope.training.recipes import face_v2 as R
+from fakescope.training.recipes.face_data import group_holdout
+from fakescope.training.recipes.face_v2_data import FACE_SOURCES_V2, FEATURE_SPEC, family_of
+from fakescope.training.recipes.face_v2_video import training_frames
 
 MIN_CLASS = 10
 FAMILIES = ("diffusion", "gan", "photoshop", "face_swap", "general_set_faces")
@@ -106,7 +107,7 @@ def v1_scores(data: dict, repo) -> tuple[np.ndarray | None, np.ndarray | None]:
         return None, None
     import keras
 
-    from training.recipes.face_v2_data import degrade_web
+    from fakescope.training.recipes.face_v2_data import degrade_web
 
     model = keras.saving.load_model(str(path), compile=False)
 
@@ -154,7 +155,7 @@ def cross_fitted_ece(y, p, groups, seed) -> float:
 
 def video_folds(cfg, data, feats, train_clips, serve_clips, det, cal) -> dict:
     """Leave-one-face-model-group-out whole-clip scores by both rules, identity drift, frame AUC."""
-    from training.recipes.face_v2_video import as_extraction
+    from fakescope.training.recipes.face_v2_video import as_extraction
 
     groups = sorted({c["group"] for c in serve_clips})
     rows = np.arange(len(data["label"]))
@@ -198,7 +199,7 @@ def spot_check(data: dict, feats: dict, ref: np.ndarray, head: dict, cal: dict, 
 
 
 def encoder_ms(data, n: int = 12) -> float:
-    from server.encoders.clip import shared_encoder
+    from fakescope.server.encoders.clip import shared_encoder
 
     enc = shared_encoder()
     crop_features(data["crops"][0], enc)
@@ -253,8 +254,8 @@ def evaluate_face_v2(cfg: dict, smoke: bool = False) -> dict:
                           "ece_cross_fitted": cross_fitted_ece(y[ok], oof[ok], data["group"][ok], cfg["split"]["seed"]),
                           "ece_raw": metrics.ece(y[ok], oof[ok]), "band_rates_oof": calibrate.band_rates(y[ok], pc, th),
                           "oof_auc_pooled": auc(y[ok], oof[ok])}
-    from training.recipes.face_v2_video import extraction_detector
-    from training.recipes.face_data import yunet_path
+    from fakescope.training.recipes.face_v2_video import extraction_detector
+    from fakescope.training.recipes.face_data import yunet_path
 
     det = extraction_detector(yunet_path(repo))
     res["video"] = video_folds(cfg, data, feats, train_clips, serve_clips, det, cal)
@@ -275,7 +276,7 @@ def evaluate_face_v2(cfg: dict, smoke: bool = False) -> dict:
     res["train_info"] = json.loads(info.read_text()) if info.exists() else {}
     res["heldout_auc"] = res["loso"]["clean"]["mean"]
     res["heldout_worst_auc"] = res["loso"]["clean"]["worst"]
-    from training.recipes.face_v2_card import write_face_v2_card
+    from fakescope.training.recipes.face_v2_card import write_face_v2_card
 
     names = [f"{s_} {'fake' if l_ else 'real'}" for s_, l_ in zip(src[ok], y[ok])]
     plots = {"oof": (y[ok], oof[ok], cal_apply(oof[ok], cal), names)}

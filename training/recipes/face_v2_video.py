@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from server.detectors.face_manipulation import FaceManipulationDetector
-from training.cache import cached_arrays, key_of
-from training.recipes.face_v2_data import FEATURE_SPEC
+from fakescope.server.detectors.face_manipulation import FaceManipulationDetector
+from fakescope.training.cache import cached_arrays, key_of
+from fakescope.training.recipes.face_v2_data import FEATURE_SPEC
 
 
 def clip_rows(video_dir: Path) -> list[dict]:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from server.features.image import RESIZE_SHORT, resize_and_crop
-from server.media.decode import load_image
-from training.cache import cached_arrays
+from fakescope.server.features.image import RESIZE_SHORT, resize_and_crop
+from fakescope.server.media.decode import load_image
+from fakescope.training.cache import cached_arrays
 
 # CIPLAB fakes are Photoshop edits, not generated images; CIPLAB tight crops (14-115 px) would be
 # upscaled into a blur that only real photos show.

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from server.encoders import whisper
+from fakescope.server.encoders import whisper
 
 from ..config import cache_dir
 
