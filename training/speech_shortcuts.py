@@ -34,6 +34,13 @@ def quality_features(wave: np.ndarray) -> np.ndarray:
                      np.mean(np.abs(x) > 0.99), 10 * np.log10(np.mean(x ** 2) + 1e-12), len(wave) / RATE], np.float64)
 
 
+def group_folds(groups, folds: int, seed: int) -> np.ndarray:
+    """Fold index per row: whole groups are dealt round-robin to folds in a seeded random order."""
+    ug = np.random.default_rng(seed).permutation(np.array(sorted(set(groups)), dtype=object))
+    fold = dict(zip(ug, np.arange(len(ug)) % folds))
+    return np.array([fold[g] for g in groups])
+
+
 def _design(q: np.ndarray) -> np.ndarray:
     """Quality features plus their logs (shares and flatness are heavy-tailed)."""
     q = np.asarray(q, np.float64)
@@ -50,9 +57,7 @@ def quality_auc(q: np.ndarray, y: np.ndarray, groups, weights: np.ndarray | None
     x = _design(q)
     y = np.asarray(y).astype(int)
     w = np.ones(len(y)) if weights is None else np.asarray(weights, np.float64)
-    ug = np.random.default_rng(seed).permutation(sorted(set(groups)))
-    fold = dict(zip(ug, np.arange(len(ug)) % folds))
-    cv = np.array([fold[g] for g in groups])
+    cv = group_folds(groups, folds, seed)
     s = np.zeros(len(y))
     for f in range(folds):
         tr, va = cv != f, cv == f
@@ -95,9 +100,7 @@ def balancing_weights(q: np.ndarray, y: np.ndarray, groups=None, clip: float = 1
     x = _design(q)
     y = np.asarray(y).astype(int)
     groups = np.arange(len(y)) if groups is None else np.asarray(groups, dtype=object)
-    ug = np.random.default_rng(seed).permutation(np.array(sorted(set(groups)), dtype=object))
-    fold = dict(zip(ug, np.arange(len(ug)) % folds))
-    cv = np.array([fold[g] for g in groups])
+    cv = group_folds(groups, folds, seed)
     e = np.zeros(len(y))
     for f in range(folds):
         tr, va = cv != f, cv == f
