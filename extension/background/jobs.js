@@ -11,6 +11,7 @@ import {
   srcKey, uploadFilename,
 } from '../lib/routing.js';
 import { pruneCache } from '../lib/settings.js';
+import { updateMap } from '../lib/storage.js';
 
 const ext = globalThis.browser ?? globalThis.chrome;
 // The long-poll returns as soon as the check ends or its stage changes (we send the stage we last saw),
@@ -177,24 +178,24 @@ export async function resumeJobs() {
 }
 
 async function saveJob(job) {
-  const { jobs = {} } = await ext.storage.session.get('jobs');
-  jobs[job.key] = job;
-  await ext.storage.session.set({ jobs });
+  await updateMap(ext.storage.session, 'jobs', (jobs) => ({ ...jobs, [job.key]: job }));
 }
 
 async function dropJob(key) {
-  const { jobs = {} } = await ext.storage.session.get('jobs');
-  delete jobs[key];
-  await ext.storage.session.set({ jobs });
+  await updateMap(ext.storage.session, 'jobs', (jobs) => {
+    delete jobs[key];
+    return jobs;
+  });
 }
 
 /** URL -> check id, so scans never submit the same URL twice (the server caches the bytes' sha256). */
 async function rememberUrl(srcUrl, checkId) {
   if (!srcUrl || !/^https?:/i.test(srcUrl)) return;
-  const { scanCache = {} } = await ext.storage.local.get('scanCache');
-  delete scanCache[srcUrl]; // re-insert to mark it fresh
-  scanCache[srcUrl] = checkId;
-  await ext.storage.local.set({ scanCache: pruneCache(scanCache) });
+  await updateMap(ext.storage.local, 'scanCache', (scanCache) => {
+    delete scanCache[srcUrl]; // re-insert to mark it fresh
+    scanCache[srcUrl] = checkId;
+    return pruneCache(scanCache);
+  });
 }
 
 /** Show a badge for an already finished check (scan cache hit) without submitting anything. */
