@@ -266,7 +266,7 @@ def cmd_models(args) -> int:
               f"{r['encoder']:<18}  {r['state']}")
         if r["metrics"] and args.verbose:
             print(f"{'':<18} {r['metrics']}")
-    print("roles: decides = may decide a verdict; advisory = held-out AUC below the floor in server/verdict.py, "
+    print("roles: decides = may decide a verdict; advisory = mean or worst-fold held-out AUC below its floor in server/verdict.py, "
           "shown but never decides; helper = used by another model (no verdict of its own). A model with an "
           "encoder is a small head on that pretrained encoder (`fakescope encoders verify`).")
     return 1 if bad else 0
