@@ -85,11 +85,9 @@ def speech_wave(seconds: float) -> np.ndarray:
 
 
 def write_wav(path: Path, x: np.ndarray, rate: int = 16000) -> Path:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
+    import soundfile
+
+    soundfile.write(str(path), np.clip(x, -1, 1), rate, subtype="PCM_16")
     return path
 
 

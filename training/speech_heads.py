@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fakescope.server.features.speech import head_logit
+from fakescope.server.features.speech import head_probability
 
 
 def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -57,4 +57,4 @@ def fit_head(x: np.ndarray, y: np.ndarray, hcfg: dict, name: str, seed: int = 0,
 
 def score(head: dict, name: str, x: np.ndarray) -> np.ndarray:
     """Probability of class 1 through the serving function."""
-    return 1.0 / (1.0 + np.exp(-np.clip(head_logit(head, name, x), -60, 60)))
+    return head_probability(head, name, x)

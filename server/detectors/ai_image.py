@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from .. import calibration
+from .. import calibration, heads
 from ..features.image import MIN_SIDE, clip_whole_image
 from ..media.decode import DecodeError
 from ..verdict import band
@@ -22,19 +22,14 @@ EMBEDDING_MEMO = "clip_whole_image"   # key in Media._decoded
 
 
 def head_logit(head: dict, x: np.ndarray) -> np.ndarray:
-    """Raw head output (logit of 'fake') for features x (N, 512) or (512,). Training evaluates its heads
-    with this same function."""
-    x = np.atleast_2d(np.asarray(x, dtype=np.float32))
-    z = (x - head["mu"]) / head["sigma"]
-    if "w1" in head:
-        z = np.maximum(z @ head["w1"] + head["b1"], 0.0)
-        return (z @ head["w2"] + head["b2"]).reshape(-1).astype(np.float64)
-    return (z @ head["w"] + head["b"]).reshape(-1).astype(np.float64)
+    """Raw head output (logit of 'fake') for features x (N, 512) or (512,) (server.heads). Training
+    evaluates its heads with this same function."""
+    return heads.standardised_logit(x, head, mean="mu", scale="sigma")
 
 
 def head_probability(head: dict, x: np.ndarray) -> np.ndarray:
     """Uncalibrated probability of 'fake' (the manifest's calibration is fitted on these)."""
-    return 1.0 / (1.0 + np.exp(-np.clip(head_logit(head, x), -40, 40)))
+    return heads.sigmoid(head_logit(head, x), clip=40.0)
 
 
 def check_head(head) -> None:

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from .. import calibration
+from .. import calibration, heads
 from ..features import video as vid
 from ..features.face import FEATURE_DIM, FaceFinder, crop_features, encoder_crop
 from ..media.decode import DecodeError
@@ -42,10 +42,10 @@ class FaceHead:
 
     def logit(self, feats: np.ndarray) -> np.ndarray:
         x = np.asarray(feats, np.float64).reshape(-1, FEATURE_DIM)
-        return ((x - self.mean) / self.scale) @ self.w + self.b
+        return heads.standardised_logit(x, vars(self), dtype=np.float64)
 
     def probability(self, feats: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-np.clip(self.logit(feats), -60, 60)))
+        return heads.sigmoid(self.logit(feats))
 
 
 @register

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import heads
 from ..encoders import whisper
 from .audio import fit_window, window_samples, window_starts  # noqa: F401  (windowing is shared)
 
@@ -62,15 +63,10 @@ def embed_windows(wave: np.ndarray, starts: list[int], spec: dict = SPEECH_SPEC)
 
 
 def head_logit(model: dict, name: str, x: np.ndarray) -> np.ndarray:
-    """Logit of a small head stored as numpy arrays under `name_*` in the npz model: features are
-    standardised with the stored mean / scale, then either a linear layer (`w`, `b`) or one hidden ReLU
-    layer (`w1`, `b1`, `w2`, `b2`). Training scores its folds through this same function."""
-    z = (np.asarray(x, np.float32) - model[f"{name}_mean"]) / model[f"{name}_scale"]
-    if f"{name}_w1" in model:
-        h = np.maximum(z @ model[f"{name}_w1"] + model[f"{name}_b1"], 0.0)
-        return (h @ model[f"{name}_w2"] + model[f"{name}_b2"]).ravel().astype(np.float64)
-    return (z @ model[f"{name}_w"] + model[f"{name}_b"]).ravel().astype(np.float64)
+    """Logit of the head stored under `name_*` in the npz model (server.heads: standardise, then linear or
+    one hidden ReLU layer). Training scores its folds through this same function."""
+    return heads.standardised_logit(x, model, prefix=f"{name}_")
 
 
 def head_probability(model: dict, name: str, x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(head_logit(model, name, x), -60, 60)))
+    return heads.sigmoid(head_logit(model, name, x))
