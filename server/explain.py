@@ -23,7 +23,8 @@ DETECTORS = {
     "audio_speech": ("Synthetic speech",
                      "Listens to the speech for signs of voice cloning, conversion or a vocoder."),
     "ai_image": ("Whole-image AI generation",
-                 "Looks at the whole picture for the up-sampling traces image generators leave."),
+                 "Looks at the whole picture as a pretrained vision model (CLIP) sees it and compares it "
+                 "with real photos and AI-generated images."),
 }
 
 # Internal not-applicable reasons -> the few words a badge can show. First match wins.

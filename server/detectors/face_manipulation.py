@@ -18,6 +18,7 @@ import numpy as np
 from .. import calibration, heads
 from ..features import video as vid
 from ..features.face import FEATURE_DIM, FaceFinder, crop_features, encoder_crop
+from ..encoders.clip import EMBED_DIM
 from ..media.decode import DecodeError
 from ..verdict import band
 from .base import Context, Detector, register
@@ -143,15 +144,13 @@ class FaceManipulationDetector(Detector):
         boxes and per-frame feature rows; scoring is separate (score_extracted) so evaluation can score
         one extraction with several heads."""
         finder = self.finder()
-        enc = self.encoder()
         times, boxes, feats = [], [], []
         frames = vid.sample_video(path, every_seconds, max_frames)
         for i, (t, frame) in enumerate(frames):
             faces = finder.find(frame, max_faces=faces_per_frame)
             times.append(float(t))
             boxes.append([list(f.box) for f in faces])
-            feats.append(np.stack([crop_features(encoder_crop(frame, f.box), enc) for f in faces])
-                         if faces else np.zeros((0, FEATURE_DIM), np.float32))
+            feats.append(self.features([encoder_crop(frame, f.box) for f in faces]))
             if progress:
                 progress("faces", 0.95 * (i + 1) / len(frames))
         return {"times": times, "boxes": boxes, "features": feats}
@@ -168,7 +167,8 @@ class FaceManipulationDetector(Detector):
         out = {"timeline": timeline, "frames_sampled": len(times), "score": None, "tracks": []}
         if not tracks:
             return out
-        embeds = {k: [ex["features"][fi][j][:512] for fi, j in zip(v.frames, v.slots)] for k, v in tracks.items()}
+        # identity drift is measured on the CLIP embedding part of each feature row (the tokens follow it)
+        embeds = {k: [ex["features"][fi][j][:EMBED_DIM] for fi, j in zip(v.frames, v.slots)] for k, v in tracks.items()}
         score, tid = vid.video_score({k: v.scores for k, v in tracks.items()}, rule=rule)
         out["score"] = score
         out["tracks"] = [{"track": k, "frames": len(v.scores), "first_t": times[v.frames[0]],

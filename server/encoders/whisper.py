@@ -29,12 +29,34 @@ WIDTH = 384          # d_model of the tiny encoder
 MIN_SAMPLES = N_FFT  # shorter input cannot make one frame
 
 
+# Slaney mel scale: linear below 1 kHz (200/3 Hz per mel), logarithmic above (27 mels per factor 6.4).
+_F_SP, _MIN_LOG_HZ, _MIN_LOG_MEL, _LOGSTEP = 200.0 / 3, 1000.0, 15.0, np.log(6.4) / 27.0
+
+
+def _hz_to_mel(hz) -> np.ndarray:
+    hz = np.asarray(hz, np.float64)
+    return np.where(hz >= _MIN_LOG_HZ, _MIN_LOG_MEL + np.log(np.maximum(hz, 1e-10) / _MIN_LOG_HZ) / _LOGSTEP,
+                    hz / _F_SP)
+
+
+def _mel_to_hz(mel) -> np.ndarray:
+    mel = np.asarray(mel, np.float64)
+    return np.where(mel >= _MIN_LOG_MEL, _MIN_LOG_HZ * np.exp(_LOGSTEP * (mel - _MIN_LOG_MEL)), _F_SP * mel)
+
+
 @lru_cache(maxsize=1)
 def mel_filters() -> np.ndarray:
-    """(80, 201) Slaney-normalised mel filterbank, the one Whisper ships (librosa's default)."""
-    import librosa
-
-    return librosa.filters.mel(sr=RATE, n_fft=N_FFT, n_mels=N_MELS).astype(np.float32)
+    """(80, 201) Slaney-normalised mel filterbank, the one Whisper ships (librosa's default; a test checks
+    it is bit-identical). Built here so the server does not import librosa (~0.8 s) just for this."""
+    fft_hz = np.fft.rfftfreq(N_FFT, 1.0 / RATE)
+    mel_hz = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(RATE / 2), N_MELS + 2))
+    fdiff = np.diff(mel_hz)
+    ramps = np.subtract.outer(mel_hz, fft_hz)
+    weights = np.zeros((N_MELS, len(fft_hz)), np.float32)
+    for i in range(N_MELS):  # triangles between neighbouring mel centres
+        weights[i] = np.maximum(0.0, np.minimum(-ramps[i] / fdiff[i], ramps[i + 2] / fdiff[i + 1]))
+    weights *= (2.0 / (mel_hz[2:] - mel_hz[:-2]))[:, None]  # Slaney: equal area per filter
+    return weights
 
 
 @lru_cache(maxsize=1)

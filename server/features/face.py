@@ -1,16 +1,11 @@
-"""Face finding (YuNet), fixed-margin cropping and the final crop standardisation.
+"""Face finding (YuNet), fixed-margin cropping and crop standardisation.
 
-One path from decoded pixels to the face model's input, imported by training AND serving:
+The shipped v2 face model (CLIP features) and its training go through the same functions:
     faces = FaceFinder(onnx).find(rgb)            # boxes in original-image pixels
-    crop  = crop_face(rgb, face.box)              # square, fixed margin, CROP_SIZE px, not yet re-encoded
-    x     = standardize(crop)                     # resize to INPUT_SIZE + JPEG re-encode (both classes)
-    batch = to_model_input([x, ...])              # float32 in [0, 1]
-Training caches `crop_face` outputs and augments them before `standardize`; serving calls the same three
-functions, so real and fake, image and video frame, all go through identical resizing and re-encoding.
-
-The v2 face model (CLIP features) uses the same finder and window at the encoder's own size:
     crop  = encoder_crop(rgb, face.box)           # square, fixed margin, ENCODER_CROP px (224 = CLIP input)
     f     = crop_features(crop)                   # one JPEG q90 re-encode, then CLIP -> FEATURE_DIM floats
+The v1 CNN (face_cnn_v1.keras, no longer shipped) is still scored as the card's comparison row through
+crop_face -> standardize (resize to INPUT_SIZE + JPEG re-encode) -> to_model_input (float32 in [0, 1]).
 """
 from __future__ import annotations
 
@@ -21,6 +16,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..encoders.clip import EMBED_DIM, TOKEN_DIM, shared_encoder
+
 MARGIN = 1.3          # crop side = MARGIN * longer box side, centred on the box
 CROP_SIZE = 128       # cached crop size (augmentations such as self-blending work at this size)
 INPUT_SIZE = 96       # model input size
@@ -28,7 +25,7 @@ JPEG_QUALITY = 90     # the one re-encode every crop gets, so no class keeps its
 DETECT_MAX_SIDE = 640  # larger frames are downscaled for detection; boxes are scaled back
 MIN_SCORE = 0.6
 ENCODER_CROP = 224    # v2: crops at the CLIP input size, so the encoder's resize is the identity
-FEATURE_DIM = 512 + 768  # v2: projected CLIP embedding (L2) + mean of the 196 patch tokens (L2)
+FEATURE_DIM = EMBED_DIM + TOKEN_DIM  # v2: projected CLIP embedding (L2) + mean of the 196 patch tokens (L2)
 
 
 @dataclass
@@ -122,11 +119,6 @@ def to_model_input(crops) -> np.ndarray:
     return arr / 255.0
 
 
-def face_batch(rgb: np.ndarray, faces: list[Face]) -> np.ndarray:
-    """Serving shortcut: the model batch for the given faces of one image."""
-    return to_model_input([standardize(crop_face(rgb, f.box)) for f in faces])
-
-
 # -- v2: pretrained-encoder features ---------------------------------------------------------------------
 def encoder_crop(rgb: np.ndarray, box, landmarks: np.ndarray | None = None):
     """The fixed-margin face window at the encoder's input size (landmarks: also returned, crop coords)."""
@@ -143,10 +135,7 @@ def crop_features(crop: np.ndarray, encoder=None) -> np.ndarray:
     if crop.shape[:2] != (ENCODER_CROP, ENCODER_CROP):
         interp = cv2.INTER_AREA if crop.shape[0] > ENCODER_CROP else cv2.INTER_CUBIC
         crop = cv2.resize(crop, (ENCODER_CROP, ENCODER_CROP), interpolation=interp)
-    if encoder is None:
-        from ..encoders.clip import shared_encoder
-
-        encoder = shared_encoder()
+    encoder = encoder or shared_encoder()
     emb, tokens = encoder.run(jpeg_roundtrip(crop.astype(np.uint8), JPEG_QUALITY))
     emb = np.asarray(emb, np.float32)
     tok = np.asarray(tokens, np.float32)[1:].mean(axis=0)

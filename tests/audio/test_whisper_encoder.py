@@ -45,3 +45,13 @@ def test_encoder_frames_shape_and_determinism():
 def test_bad_input_is_a_clear_error(bad):
     with pytest.raises(ValueError):
         whisper.shared_encoder().frames(bad)
+
+
+def test_mel_filterbank_is_librosas_bit_for_bit():
+    # built in numpy so the server needs no librosa at start; the features must not move by one bit
+    import librosa
+
+    from fakescope.server.encoders.whisper import mel_filters
+
+    ref = librosa.filters.mel(sr=16000, n_fft=400, n_mels=80).astype(np.float32)
+    assert mel_filters().dtype == np.float32 and np.array_equal(mel_filters(), ref)
