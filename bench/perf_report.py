@@ -20,9 +20,17 @@ def machine() -> dict:
                 if ln.startswith("MemTotal")), 0)
     avail = next((int(ln.split()[1]) * 1024 for ln in Path("/proc/meminfo").read_text().splitlines()
                   if ln.startswith("MemAvailable")), 0)
-    return {"cpu": cpu, "cores": os.cpu_count(), "usable_cores": len(os.sched_getaffinity(0)),
+    return {"cpu": cpu, "isa": vector_isa(), "cores": os.cpu_count(), "usable_cores": len(os.sched_getaffinity(0)),
             "ram_bytes": mem, "ram_available_bytes": avail, "loadavg": [round(v, 2) for v in os.getloadavg()],
             "python": platform.python_version(), "kernel": platform.release(), "commit": _git_commit()}
+
+
+def vector_isa() -> list[str]:
+    """The CPU's vector extensions that decide encoder speed: the int8 CLIP graph runs ~6x faster with
+    VNNI int8 dot products than with AVX2 alone (33-36 ms vs 208 ms per call, two 2-core EPYC machines)."""
+    flags = next((ln.split(":", 1)[1].split() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                  if ln.startswith("flags")), [])
+    return [f for f in ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8") if f in flags]
 
 
 def _git_commit() -> str:
@@ -172,6 +180,7 @@ def render(res: dict, note: str = "") -> str:
         "",
         f"- CPU: {mb['cpu']}, {mb['cores']} cores ({mb['usable_cores']} usable); RAM {mb['ram_bytes'] / 2**30:.1f} GiB "
         f"({mb['ram_available_bytes'] / 2**30:.1f} GiB available at the start)",
+        f"- Vector extensions: {', '.join(mb.get('isa') or ['?'])} (int8 encoder speed depends on VNNI: see the notes)",
         f"- Load average (1/5/15 min): {mb['loadavg']} at the start, {ma['loadavg']} at the end; "
         f"the run took {res['wall_s']:.0f} s",
         f"- Python {mb['python']}, Linux {mb['kernel']}",

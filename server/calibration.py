@@ -14,10 +14,22 @@ def logit(p):
 
 def apply(p, params: dict | None):
     """Calibrate probabilities `p` with params {"method": "platt", "a": .., "b": ..} (sigmoid(a*logit+b)),
-    {"method": "temperature", "t": ..} (sigmoid(logit/t)) or None / {"method": "none"}."""
+    {"method": "temperature", "t": ..} (sigmoid(logit/t)), {"method": "beta", "a", "b", "c"}
+    (sigmoid(a*ln p - b*ln(1-p) + c): Platt with separate slopes for the two tails),
+    {"method": "isotonic", "x": [...], "y": [...]} (monotone piecewise-linear map through the knots) or
+    None / {"method": "none"}."""
     p = np.asarray(p, dtype=np.float64)
     if not params or params.get("method", "none") == "none":
         return np.clip(p, 0.0, 1.0)
+    if params["method"] == "isotonic":
+        x, y = np.asarray(params["x"], np.float64), np.asarray(params["y"], np.float64)
+        if x.ndim != 1 or x.shape != y.shape or len(x) < 2 or np.any(np.diff(x) < 0) or np.any(np.diff(y) < 0):
+            raise ValueError("isotonic calibration needs two increasing knot lists of equal length")
+        return np.interp(np.clip(p, 0.0, 1.0), x, y)
+    if params["method"] == "beta":
+        q = np.clip(p, _EPS, 1 - _EPS)
+        z = float(params["a"]) * np.log(q) - float(params["b"]) * np.log1p(-q) + float(params["c"])
+        return 1.0 / (1.0 + np.exp(-z))
     z = logit(p)
     if params["method"] == "temperature":
         z = z / float(params["t"])

@@ -20,6 +20,7 @@ from .config import resolve_path
 from .splits import read_table
 
 FEATURE_VERSION = "whisper-stats4-level-v1"
+FRAMES_TAG = FEATURE_VERSION + "-frames-half"
 # Generator family of a dataset system (first matching rule), for leave-one-family-out.
 FAMILY_RULES = (
     (r"espeak|flite|festival|merlin|world|parametric|gmm", "classic (espeak-ng / flite)"),
@@ -123,7 +124,8 @@ class AudioData:
             out += state["w"] if "w" in state else unpack_waves(mat)
         return out
 
-    def _per_part(self, namespace: str, tag: str, k: int, aug_seed: int, fn, log=print) -> np.ndarray:
+    def _per_part(self, namespace: str, tag: str, k: int, aug_seed: int, fn, log=print,
+                  dtype=np.float32, on_part=None) -> np.ndarray:
         parts = []
         lazy: dict = {}
         for name, part in self._parts():
@@ -131,14 +133,37 @@ class AudioData:
                 if "w" not in lazy:
                     lazy["w"] = self.variant(k, aug_seed)
                 log(f"  {tag}: {part.stop - part.start} {name} clips of variant {k}")
-                return np.stack([fn(x) for x in lazy["w"][part]]).astype(np.float32)
+                return np.stack([fn(x) for x in lazy["w"][part]]).astype(dtype)
 
             parts.append(cached(namespace, self._key(part, f"variant{k}-seed{aug_seed}", "aug-v2", tag), make))
+            if on_part:
+                on_part(part)
         return np.concatenate(parts)
 
     def embeddings(self, k: int, aug_seed: int, log=print) -> np.ndarray:
-        """(N, 1536) float32 speech-encoder embeddings of variant k (server.features.speech)."""
-        return self._per_part("audio_embeddings", FEATURE_VERSION, k, aug_seed, speech.window_embedding, log)
+        """(N, 1536) float32 speech-encoder embeddings of variant k (server.features.speech: pool of the
+        encoder frames, exactly window_embedding). The frames of a part computed here are kept too
+        (frames()), so the encoder runs once per clip for both."""
+        side: list[np.ndarray] = []
+
+        def fn(x):
+            f = speech.encoder_frames(x)
+            side.append(half_frames(f))
+            return speech.pool(f)
+
+        def keep_frames(part):
+            if side:
+                cached("audio_frames", self._key(part, f"variant{k}-seed{aug_seed}", "aug-v2", FRAMES_TAG),
+                       lambda: np.stack(side).astype(np.float16))
+                side.clear()
+
+        return self._per_part("audio_embeddings", FEATURE_VERSION, k, aug_seed, fn, log, on_part=keep_frames)
+
+    def frames(self, k: int, aug_seed: int, log=print) -> np.ndarray:
+        """(N, 100, 384) float16 speech-encoder frames of variant k, pairs of frames averaged (the input
+        of the frame-level comparison head, training.speech_attention)."""
+        return self._per_part("audio_frames", FRAMES_TAG, k, aug_seed,
+                              lambda x: half_frames(speech.encoder_frames(x)), log, dtype=np.float16)
 
     def baseline_features(self, k: int, aug_seed: int, log=print) -> np.ndarray:
         """(N, 40) MFCC-40 means (the reference recipe's front end, server.features.audio.mfcc_mean)."""
@@ -161,6 +186,11 @@ def non_speech_embeddings(n: int, seed: int, variants: int, aug_seed: int) -> li
 
     return [cached("audio_nonspeech", key_of(n, seed, k, aug_seed, FEATURE_VERSION, "aug-v2"), make(k))
             for k in range(variants + 1)]
+
+
+def half_frames(f: np.ndarray) -> np.ndarray:
+    """(T, D) encoder frames -> (T // 2, D) float16, neighbouring pairs averaged."""
+    return f[: len(f) // 2 * 2].reshape(-1, 2, f.shape[1]).mean(axis=1).astype(np.float16)
 
 
 def pack_waves(waves: list[np.ndarray]) -> np.ndarray:

@@ -25,7 +25,47 @@ def fit(p, y, method: str = "platt") -> dict:
         return fit_temperature(p, y)
     if method == "platt":
         return calibration.fit_platt(p, y, iters=2000, lr=0.5)
+    if method == "beta":
+        return fit_beta(p, y)
+    if method == "isotonic":
+        return fit_isotonic(p, y)
     raise ValueError(f"unknown calibration method {method!r}")
+
+
+def fit_beta(p, y) -> dict:
+    """Beta calibration (Kull et al. 2017): logistic regression on (ln p, -ln(1-p)); slopes kept >= 0 so
+    the map stays monotone (a negative slope is refitted as 0, i.e. that tail is left to the other)."""
+    from sklearn.linear_model import LogisticRegression
+
+    q = np.clip(np.asarray(p, np.float64), 1e-6, 1 - 1e-6)
+    feats = np.c_[np.log(q), -np.log1p(-q)]
+    keep = [0, 1]
+    for _ in range(2):
+        m = LogisticRegression(C=1e6, max_iter=5000).fit(feats[:, keep], y)
+        coef = dict(zip(keep, m.coef_.ravel()))
+        if min(coef.values()) >= 0:
+            break
+        keep = [k for k in keep if coef[k] > 0] or [0]
+    return {"method": "beta", "a": round(float(coef.get(0, 0.0)), 6), "b": round(float(coef.get(1, 0.0)), 6),
+            "c": round(float(m.intercept_[0]), 6)}
+
+
+def fit_isotonic(p, y, max_knots: int = 64) -> dict:
+    """Isotonic regression (pool-adjacent-violators) as a piecewise-linear map through at most
+    `max_knots` knots (kept small: the knots are stored in the manifest)."""
+    from sklearn.isotonic import IsotonicRegression
+
+    p = np.clip(np.asarray(p, np.float64), 0.0, 1.0)
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(p, y)
+    x, v = iso.X_thresholds_, iso.y_thresholds_
+    if len(x) > max_knots:
+        pick = np.unique(np.round(np.linspace(0, len(x) - 1, max_knots)).astype(int))
+        x, v = x[pick], v[pick]
+    x = np.r_[0.0, x, 1.0] if x[0] > 0 or x[-1] < 1 else x
+    v = np.r_[v[0], v, v[-1]] if len(v) < len(x) else v
+    x, idx = np.unique(x, return_index=True)
+    return {"method": "isotonic", "x": [round(float(a), 6) for a in x],
+            "y": [round(float(b), 6) for b in np.maximum.accumulate(v[idx])]}
 
 
 def fit_temperature(p, y) -> dict:

@@ -52,6 +52,12 @@ class ClipImageEncoder:
         # YuNet) on the same few cores, and spinning intra-op threads starved it (measured: a 60 s video
         # went from 18 s to 10 s on a loaded 2-core machine with spinning off)
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # exact int8 products on CPUs without VNNI: onnxruntime's default AVX2 kernel for this graph's
+        # uint8 x int8 matrix products (vpmaddubsw) saturates int16 partial sums, and on such a CPU (AVX2
+        # only: most AMD Zen 1-3 and pre-2019 Intel machines) every embedding came out wrong (cosine 0.37-0.56
+        # to the exact result; camera photos scored 0.95+ "AI-generated"). With this entry those machines
+        # compute exactly what VNNI machines compute; VNNI CPUs are exact either way.
+        opts.add_session_config_entry("session.x64quantprecision", "1")
         opts.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self._input = self.session.get_inputs()[0].name

@@ -58,4 +58,29 @@ def test_temperature_fit():
     params = calibrate.fit_temperature(np.array([0.99, 0.01, 0.99, 0.01]), np.array([1, 0, 0, 1]))
     assert params["method"] == "temperature" and params["t"] > 5
     with pytest.raises(ValueError):
-        calibrate.fit([0.5], [1], "isotonic")
+        calibrate.fit([0.5], [1], "histogram-binning")
+
+
+def _skewed_scores(n=3000, seed=1):
+    """Scores whose miscalibration differs between the two tails (what one Platt slope cannot fix)."""
+    rng = np.random.default_rng(seed)
+    p = rng.random(n)
+    true = np.where(p < 0.5, p ** 2 * 2, 0.5 + (p - 0.5) * 0.6)  # reals' tail too high, fakes' tail too confident
+    return p, (rng.random(n) < true).astype(int)
+
+
+@pytest.mark.parametrize("method", ["beta", "isotonic"])
+def test_two_tailed_calibration_beats_raw_scores_out_of_sample(method):
+    p, y = _skewed_scores()
+    params = calibrate.fit(p[:1500], y[:1500], method)
+    q = apply(p[1500:], params)
+    assert metrics.ece(y[1500:], q) < metrics.ece(y[1500:], p[1500:]) - 0.03
+    assert np.all(np.diff(apply(np.linspace(0, 1, 101), params)) >= -1e-12)  # monotone: ranking kept
+
+
+def test_isotonic_knots_are_bounded_and_validated():
+    p, y = _skewed_scores(20000, seed=2)
+    params = calibrate.fit(p, y, "isotonic")
+    assert 2 <= len(params["x"]) <= 66 and params["x"][0] == 0.0 and params["x"][-1] == 1.0
+    with pytest.raises(ValueError):
+        apply(np.array([0.5]), {"method": "isotonic", "x": [0.0, 1.0], "y": [0.8, 0.2]})

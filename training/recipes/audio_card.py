@@ -81,7 +81,13 @@ Folds whose only fakes are generated TTS (most in-the-wild sources) are easy: th
 other sources' sentences in training; over the {h['dataset_fakes']['n_folds']} folds that hold dataset fakes the
 shipped head scores mean **{num(h['dataset_fakes']['mean'])}**, worst {num(h['dataset_fakes']['worst'])}. Unseen TTS engines
 are the kokoro and vits rows of the family table below. Heads compared on the same folds:
-{heads}"""),
+{heads}
+
+The encoder is frozen in every row (`attention_frames` pools its cached frames with a learned attention
+instead of fixed statistics, `training/speech_attention.py`; measured on the source folds only: each fold
+trains a Keras model, about a minute on the 2-core CPU). Fine-tuning the encoder itself has not been
+run: no GPU was lent, and on the 2-core CPU one pass of its top layer over the training windows of one fold
+costs minutes, times 35 folds and several epochs."""),
         ("Leave-one-generator-family-out", _fold_table(res, "families") + f"""
 
 Validation = all fakes of one family + the same {int(100 * cfg['family_holdout']['real_fraction'])} % of real
@@ -119,9 +125,9 @@ of {g['n_fake']}; generated TTS refused {g['generated_refused']} of {g['n_genera
 {g['non_speech_degraded_n']} degraded. Per kind (clean): {', '.join(f'{k} {pct(v, 0)}' for k, v in g.get('non_speech_per_kind', {}).items())}.
 {('Refused reals: ' + ', '.join(f'`{p}`' for p in g['refused_reals'])) if g['refused_reals'] else ''}"""),
         ("Calibration, thresholds, pooled figures", f"""
-Platt scaling fitted on the pooled out-of-fold clean scores ({cal['params']}). ECE raw {num(cal['ece_raw'])},
+{cal['params']['method'].capitalize()} calibration fitted on the pooled out-of-fold clean scores ({_params(cal['params'])}). ECE raw {num(cal['ece_raw'])},
 in-sample {num(cal['ece_in_sample'])}, cross-fitted (each half calibrated on the other) **{num(cal['ece_cross_fitted'])}**
-(target ≤ 0.05). Thresholds: upper {num(th['upper'], 4)} (≤ 5 % of reals above), lower {num(th['lower'], 4)}
+(target ≤ 0.05). Cross-fitted ECE of each method tried on the same scores: {', '.join(f'{m} {num(v)}' for m, v in cal.get('compared', {}).items())}. Thresholds: upper {num(th['upper'], 4)} (≤ 5 % of reals above), lower {num(th['lower'], 4)}
 (≤ 5 % of fakes below); cross-fitted: reals called likely fake {pct(br['real_called_fake'])}, fakes called likely
 real {pct(br['fake_called_real'])}, uncertain {pct(br['uncertain'])}. Pooled out-of-fold AUC {num(res['pooled_clean']['auc'])},
 EER {pct(res['pooled_clean']['eer'])}.
@@ -183,3 +189,10 @@ def _mirror_families(w: dict) -> str:
             "\n\nv1 = the previous shipped model (restored from git for this row); these clips were never in its "
             "training. An AUC below 0.5 is the outside failure shape: that synthesiser scored as *more real* than "
             "genuine recordings.")
+
+
+def _params(params: dict) -> str:
+    """Calibration parameters for the card (an isotonic map is summarised by its knot count)."""
+    if params.get("method") == "isotonic":
+        return f"{len(params['x'])} knots, stored in the manifest"
+    return ", ".join(f"{k} {v}" for k, v in params.items() if k != "method")

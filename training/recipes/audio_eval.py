@@ -25,6 +25,9 @@ def quality_table(data: AudioData, nv: int, seed: int) -> list[np.ndarray]:
                    lambda k=k: np.stack([quality_features(x) for x in data.variant(k, seed)])) for k in range(nv + 1)]
 
 
+CALIBRATION_METHODS = ("platt", "beta", "isotonic")  # each one's cross-fitted ECE is on the card
+
+
 def summary(rows: list[dict]) -> dict:
     a = np.array([r["auc"] for r in rows if r["auc"] == r["auc"]])
     if not len(a):
@@ -141,7 +144,7 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
         res["heads"][tag] = {"name": h["name"], "folds": rows, **summary(rows),
                              "dataset_fakes": summary([x for x in rows if x["n_fake"] > x["n_generated"]]),
                              "shortcut": folds.shortcut_checks(y, r["scores"])}
-        if tag == cfg["shipped"] or not smoke:
+        if tag == cfg["shipped"] or not (smoke or h.get("source_folds_only")):
             fr = folds.heldout_scores(cfg, data, feats, h["head"], "family", weights=hw, log=log)
             fam_rows = folds.family_rows(y, fr)
             res["heads"][tag]["families"] = fam_rows
@@ -157,7 +160,9 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
     cal_cf = cross_fitted(data.table, y, s[0], method, seed)
     th = calibrate.pick_thresholds(y, cal, **cfg.get("thresholds", {}))
     res["calibration"] = {"params": params, "ece_raw": metrics.ece(y, s[0]), "ece_in_sample": metrics.ece(y, cal),
-                          "ece_cross_fitted": metrics.ece(y, cal_cf)}
+                          "ece_cross_fitted": metrics.ece(y, cal_cf),
+                          "compared": {m: metrics.ece(y, cross_fitted(data.table, y, s[0], m, seed))
+                                       for m in CALIBRATION_METHODS}}
     res["thresholds"] = th
     res["band_rates"] = calibrate.band_rates(y, cal_cf, th)
     res["pooled_clean"] = metrics.summary(y, cal, th["upper"])

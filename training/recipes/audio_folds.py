@@ -33,6 +33,8 @@ def features(data: AudioData, kind: str, variants: int, seed: int) -> list[np.nd
         return [data.embeddings(k, seed) for k in range(variants + 1)]
     if kind == "mfcc":
         return [data.baseline_features(k, seed) for k in range(variants + 1)]
+    if kind == "frames":
+        return [data.frames(k, seed) for k in range(variants + 1)]
     raise ValueError(f"unknown features {kind!r}")
 
 
@@ -40,6 +42,11 @@ def _fit_score(feats: list[np.ndarray], y: np.ndarray, tr: np.ndarray, va: np.nd
                weights: np.ndarray | None = None):
     x = np.concatenate([f[tr] for f in feats])
     w = None if weights is None else np.concatenate([weights[k * len(y) + tr] for k in range(len(feats))])
+    if hcfg["kind"] == "attention":  # frames head (training.speech_attention), a comparison row
+        from ..speech_attention import fit_attention, score_attention
+
+        model = fit_attention(x, np.tile(y[tr], len(feats)), hcfg, seed, weights=w)
+        return np.stack([score_attention(model, f[va]) for f in feats])
     head = fit_head(x, np.tile(y[tr], len(feats)), hcfg, "h", seed, weights=w)
     return np.stack([score(head, "h", f[va]) for f in feats])
 
