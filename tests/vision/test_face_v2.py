@@ -130,10 +130,16 @@ def test_shipped_head_on_dataset_files_matches_evaluate(detector, shipped):
 
     spot = shipped[1]["face_manipulation"]["metrics"]["spot_check"]
     assert len(spot) >= 8 and {s["label"] for s in spot} == {0, 1}
+    gaps = []
     for s in spot:
         path = shared_dir() / "datasets" / "images" / s["path"]
         res = detector.predict(Media("image", path, "0", path.stat().st_size), Context())
-        assert res["regions"]["faces"][0]["score"] == pytest.approx(s["score"], abs=0.02), s["path"]
+        gaps.append(abs(res["regions"]["faces"][0]["score"] - s["score"]))
+    # Same machine kind as `evaluate face`: equal within 1e-3. On another CPU kind the int8 encoder's fp32
+    # steps (layer norms, softmax, GELU) round differently between AVX2 and AVX-512 code, a few activations
+    # land one quantisation step apart, and YuNet's boxes move by fractions of a pixel: measured on an
+    # AVX2-only machine against the VNNI machine's card, gaps up to 0.034 (mean 0.012).
+    assert max(gaps) <= 0.05 and float(np.mean(gaps)) <= 0.02, gaps
 
 
 @pytest.fixture(scope="module")
