@@ -124,6 +124,10 @@ class AudioData:
             out += state["w"] if "w" in state else unpack_waves(mat)
         return out
 
+    def _part_key(self, part: slice, k: int, aug_seed: int, tag: str) -> str:
+        """Cache key of one part's per-clip features (tag) of variant k."""
+        return self._key(part, f"variant{k}-seed{aug_seed}", "aug-v2", tag)
+
     def _per_part(self, namespace: str, tag: str, k: int, aug_seed: int, fn, log=print,
                   dtype=np.float32, on_part=None) -> np.ndarray:
         parts = []
@@ -135,7 +139,7 @@ class AudioData:
                 log(f"  {tag}: {part.stop - part.start} {name} clips of variant {k}")
                 return np.stack([fn(x) for x in lazy["w"][part]]).astype(dtype)
 
-            parts.append(cached(namespace, self._key(part, f"variant{k}-seed{aug_seed}", "aug-v2", tag), make))
+            parts.append(cached(namespace, self._part_key(part, k, aug_seed, tag), make))
             if on_part:
                 on_part(part)
         return np.concatenate(parts)
@@ -153,7 +157,7 @@ class AudioData:
 
         def keep_frames(part):
             if side:
-                cached("audio_frames", self._key(part, f"variant{k}-seed{aug_seed}", "aug-v2", FRAMES_TAG),
+                cached("audio_frames", self._part_key(part, k, aug_seed, FRAMES_TAG),
                        lambda: np.stack(side).astype(np.float16))
                 side.clear()
 

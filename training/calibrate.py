@@ -61,9 +61,9 @@ def fit_isotonic(p, y, max_knots: int = 64) -> dict:
     if len(x) > max_knots:
         pick = np.unique(np.round(np.linspace(0, len(x) - 1, max_knots)).astype(int))
         x, v = x[pick], v[pick]
-    x = np.r_[0.0, x, 1.0] if x[0] > 0 or x[-1] < 1 else x
-    v = np.r_[v[0], v, v[-1]] if len(v) < len(x) else v
-    x, idx = np.unique(x, return_index=True)
+    # flat ends out to 0 and 1 (what out_of_bounds="clip" does); unique drops a pad that repeats a knot
+    x, idx = np.unique(np.r_[0.0, x, 1.0], return_index=True)
+    v = np.r_[v[0], v, v[-1]]
     return {"method": "isotonic", "x": [round(float(a), 6) for a in x],
             "y": [round(float(b), 6) for b in np.maximum.accumulate(v[idx])]}
 

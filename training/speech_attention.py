@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from fakescope.server import heads
+
+from .speech_heads import class_balanced
+
 
 def build(frames: int, dim: int, width: int = 48, dropout: float = 0.3, seed: int = 0):
     import keras
@@ -34,9 +38,7 @@ def build(frames: int, dim: int, width: int = 48, dropout: float = 0.3, seed: in
 def fit_attention(x: np.ndarray, y: np.ndarray, hcfg: dict, seed: int = 0, weights=None):
     """Train on (N, T, D) frames; returns the Keras model (kept in memory: a comparison row only)."""
     y = np.asarray(y).astype(np.float32)
-    w = np.ones(len(y)) if weights is None else np.asarray(weights, np.float64)
-    for c in (0, 1):
-        w = np.where(y == c, w / w[y == c].sum() * len(y) / 2, w)
+    w = class_balanced(y, weights)
     model = build(x.shape[1], x.shape[2], hcfg.get("width", 48), hcfg.get("dropout", 0.3), seed)
     model.fit(np.asarray(x, np.float32), y, sample_weight=w.astype(np.float32), epochs=hcfg.get("epochs", 6),
               batch_size=hcfg.get("batch", 256), shuffle=True, verbose=0)
@@ -44,5 +46,4 @@ def fit_attention(x: np.ndarray, y: np.ndarray, hcfg: dict, seed: int = 0, weigh
 
 
 def score_attention(model, x: np.ndarray) -> np.ndarray:
-    z = np.asarray(model.predict(np.asarray(x, np.float32), batch_size=512, verbose=0)).reshape(-1)
-    return 1.0 / (1.0 + np.exp(-z))
+    return heads.sigmoid(np.asarray(model.predict(np.asarray(x, np.float32), batch_size=512, verbose=0)).reshape(-1))

@@ -17,6 +17,16 @@ def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, scale
 
 
+def class_balanced(y: np.ndarray, weights=None) -> np.ndarray:
+    """Per-row weights (ones, or the given quality-balancing weights) rescaled so each class carries half
+    of the total weight."""
+    y = np.asarray(y)
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, np.float64)
+    for c in (0, 1):
+        w = np.where(y == c, w / w[y == c].sum() * len(y) / 2, w)
+    return w
+
+
 def fit_head(x: np.ndarray, y: np.ndarray, hcfg: dict, name: str, seed: int = 0, weights=None) -> dict:
     """-> {name_mean, name_scale, weights...} (float32 arrays). `weights`: optional per-row weights
     (quality balancing); classes are balanced on top of them."""
@@ -24,9 +34,7 @@ def fit_head(x: np.ndarray, y: np.ndarray, hcfg: dict, name: str, seed: int = 0,
     y = np.asarray(y).astype(int)
     if len(set(y)) != 2:
         raise ValueError("a head needs both classes in its training rows")
-    w = np.ones(len(y)) if weights is None else np.asarray(weights, np.float64)
-    for c in (0, 1):  # each class carries half of the total weight
-        w = np.where(y == c, w / w[y == c].sum() * len(y) / 2, w)
+    w = class_balanced(y, weights)
     mean, scale = _standardise(x)
     z = (x - mean) / scale
     out = {f"{name}_mean": mean, f"{name}_scale": scale}

@@ -161,7 +161,7 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
     th = calibrate.pick_thresholds(y, cal, **cfg.get("thresholds", {}))
     res["calibration"] = {"params": params, "ece_raw": metrics.ece(y, s[0]), "ece_in_sample": metrics.ece(y, cal),
                           "ece_cross_fitted": metrics.ece(y, cal_cf),
-                          "compared": {m: metrics.ece(y, cross_fitted(data.table, y, s[0], m, seed))
+                          "compared": {m: metrics.ece(y, cal_cf if m == method else cross_fitted(data.table, y, s[0], m, seed))
                                        for m in CALIBRATION_METHODS}}
     res["thresholds"] = th
     res["band_rates"] = calibrate.band_rates(y, cal_cf, th)
