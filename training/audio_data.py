@@ -169,6 +169,11 @@ class AudioData:
         return self._per_part("audio_frames", FRAMES_TAG, k, aug_seed,
                               lambda x: half_frames(speech.encoder_frames(x)), log, dtype=np.float16)
 
+    def spectral(self, k: int, aug_seed: int, log=print) -> np.ndarray:
+        """(N, 120) LFCC statistics of variant k (server.features.speech.window_spectral: the same window,
+        level-normalised, that the encoder reads)."""
+        return self._per_part("audio_lfcc", "lfcc20-v1", k, aug_seed, speech.window_spectral, log)
+
     def baseline_features(self, k: int, aug_seed: int, log=print) -> np.ndarray:
         """(N, 40) MFCC-40 means (the reference recipe's front end, server.features.audio.mfcc_mean)."""
         from fakescope.server.features import audio as logspec_feats

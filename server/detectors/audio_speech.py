@@ -2,8 +2,8 @@
 track of videos.
 
 Pipeline: decode to 16 kHz mono -> energy gate (silence / too little sound -> not applicable) -> 4 s
-windows every 2 s over the part with energy -> Whisper tiny.en embedding per window
-(server.features.speech, the function training used) -> speech gate head (no window with speech ->
+windows every 2 s over the part with energy -> Whisper tiny.en embedding (+ LFCC statistics) per
+window (server.features.speech, the function training used) -> speech gate head (no window with speech ->
 not applicable, "no speech found") -> fake/real head on the speech windows -> window probabilities
 averaged -> calibrated (manifest params) -> banded with the manifest thresholds. The model file is an npz
 of plain arrays holding both heads."""
@@ -70,17 +70,18 @@ class AudioSpeechDetector(Detector):
                 f"too short: only {sound_s:.1f} s of speech; at least {serving['min_speech_s']:.1f} s is needed "
                 "to judge a voice", timings=timings)
         ctx.progress("scoring audio", 0.1)
-        emb = []
+        gate_x, det_x = [], []
         for i, s in enumerate(starts):
-            emb.append(speech.window_embedding(wave[s:s + speech.window_samples(spec)], spec))
+            g, d = speech.window_vectors(wave[s:s + speech.window_samples(spec)], spec)
+            gate_x.append(g)
+            det_x.append(d)
             ctx.progress("scoring audio", 0.1 + 0.8 * (i + 1) / len(starts))
-        x = np.stack(emb)
-        p_speech = speech.head_probability(self.model, "gate", x)
+        p_speech = speech.head_probability(self.model, "gate", np.stack(gate_x))
         is_speech = p_speech >= gate_th
         if not is_speech.any():
             return self.not_applicable(NO_SPEECH, timings={**timings, "score": round(time.perf_counter() - t_dec, 3)},
                                        speech_probability=round(float(p_speech.max()), 4))
-        raw = speech.head_probability(self.model, "detector", x[is_speech])
+        raw = speech.head_probability(self.model, "detector", np.stack(det_x)[is_speech])
         params = self.entry.get("calibration")
         # aggregate raw probabilities first, then calibrate once: the calibration was fitted on
         # single-window clip scores, and averaging keeps the scale of a single window

@@ -7,20 +7,25 @@ brought to a fixed loudness (RMS -26 dBFS, peak kept below full scale: the level
 nothing about who made it, and the dataset's fakes happen to be louder than its reals), encoded by the Whisper tiny.en encoder (server.encoders.whisper) into 200 frames x 384, and pooled over
 time into the mean and standard deviation of the frames and the mean absolute value and standard deviation
 of their frame-to-frame differences (4 x 384 = 1536 values; the differences add how smoothly the encoder
-state moves, which raised the mean leave-one-source-out AUC from 0.70 to 0.73 on the dataset's clips). The heads (fake/real and speech/non-speech) are
-small numpy models on that vector, stored as npz in models/."""
+state moves, which raised the mean leave-one-source-out AUC from 0.70 to 0.73 on the dataset's clips).
+When the spec names `spectral: lfcc20`, the fake/real head reads those 1536 values followed by 120
+linear-frequency cepstral statistics of the same level-normalised window (server.features.lfcc: the
+spectral texture an ASR encoder is trained to ignore); the speech/non-speech gate reads the encoder part
+only. The heads are small numpy models on those vectors, stored as npz in models/."""
 from __future__ import annotations
 
 import numpy as np
 
 from .. import heads
 from ..encoders import whisper
+from . import lfcc
 from .audio import fit_window, window_samples, window_starts  # noqa: F401  (windowing is shared)
 
 RATE = 16000
 SPEECH_SPEC = {"features": "whisper_tiny_en_stats4", "sr": RATE, "window_s": 4.0, "encoder": "whisper_tiny_en",
-               "level": "rms -26 dBFS"}
-DIM = 4 * whisper.WIDTH
+               "level": "rms -26 dBFS", "spectral": "lfcc20"}
+DIM = 4 * whisper.WIDTH  # the encoder statistics (the gate's input)
+SPECTRAL = {"lfcc20": lfcc}
 
 
 TARGET_RMS = 0.05  # -26 dBFS
@@ -36,12 +41,39 @@ def normalise_level(x: np.ndarray) -> np.ndarray:
     return (x * min(TARGET_RMS / rms, 0.99 / peak)).astype(np.float32)
 
 
-def encoder_frames(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> np.ndarray:
-    """(200, 384) encoder frames of one window (fitted to spec["window_s"], level-normalised)."""
+def _window(wave: np.ndarray, spec: dict) -> np.ndarray:
+    """The window every feature of the spec reads: fitted to spec["window_s"], level-normalised."""
     if spec.get("features") != SPEECH_SPEC["features"]:
         raise ValueError(f"unknown speech features {spec.get('features')!r}")
-    x = normalise_level(fit_window(wave, window_samples(spec)))
-    return whisper.shared_encoder().frames(x)
+    if spec.get("spectral") not in (None, *SPECTRAL):
+        raise ValueError(f"unknown spectral features {spec.get('spectral')!r}")
+    return normalise_level(fit_window(wave, window_samples(spec)))
+
+
+def encoder_frames(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> np.ndarray:
+    """(200, 384) encoder frames of one window (fitted to spec["window_s"], level-normalised)."""
+    return whisper.shared_encoder().frames(_window(wave, spec))
+
+
+def window_spectral(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> np.ndarray:
+    """The spectral statistics of one window ((0,) when the spec has none)."""
+    name = spec.get("spectral")
+    return SPECTRAL[name].lfcc_stats(_window(wave, spec)) if name else np.zeros(0, np.float32)
+
+
+def detector_dim(spec: dict = SPEECH_SPEC) -> int:
+    return DIM + (SPECTRAL[spec["spectral"]].DIM if spec.get("spectral") else 0)
+
+
+def window_vectors(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> tuple[np.ndarray, np.ndarray]:
+    """(gate input (DIM,), fake/real head input (detector_dim(spec),)) of one window: the encoder
+    statistics, and the same followed by the window's spectral statistics."""
+    x = _window(wave, spec)
+    emb = pool(whisper.shared_encoder().frames(x))
+    name = spec.get("spectral")
+    if not name:
+        return emb, emb
+    return emb, np.concatenate([emb, SPECTRAL[name].lfcc_stats(x)]).astype(np.float32)
 
 
 def pool(frames: np.ndarray) -> np.ndarray:

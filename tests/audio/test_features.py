@@ -3,7 +3,7 @@ cached embeddings ARE the serving embeddings (same function, same numbers)."""
 import numpy as np
 import pytest
 
-from fakescope.server.features import speech
+from fakescope.server.features import lfcc, speech
 from fakescope.server.media.decode import load_audio
 from fakescope.training.audio_data import AudioData, family_of
 from fakescope.training.config import load_config
@@ -68,7 +68,40 @@ def test_training_cache_equals_serving_embeddings(shared_dir, tmp_path, monkeypa
     cached = data.embeddings(0, cfg["augment"]["seed"], log=lambda *_: None)
     again = data.embeddings(0, cfg["augment"]["seed"], log=lambda *_: None)  # read back from the cache
     np.testing.assert_array_equal(cached, again)
+    spectral = data.spectral(0, cfg["augment"]["seed"], log=lambda *_: None)
     for i in (0, len(data) - 1):
         wave = load_audio(data.root / data.table["path"][i])
         served = speech.embed_windows(wave, [0])[0]
         np.testing.assert_array_equal(served, cached[i])
+        gate_x, det_x = speech.window_vectors(wave[: speech.window_samples(speech.SPEECH_SPEC)])
+        np.testing.assert_array_equal(gate_x, cached[i])
+        np.testing.assert_array_equal(det_x, np.concatenate([cached[i], spectral[i]]))
+
+
+def test_lfcc_statistics_shape_level_and_band():
+    rng = np.random.default_rng(2)
+    x = speech.normalise_level(tone(4.0, 150.0, 0.3) + 0.02 * rng.standard_normal(64000).astype(np.float32))
+    s = lfcc.lfcc_stats(x)
+    assert s.shape == (lfcc.DIM,) and s.dtype == np.float32 and np.isfinite(s).all()
+    np.testing.assert_allclose(lfcc.lfcc_stats(x * 0.01), s, atol=1e-3)  # c0 (the level) is left out
+    # the upper band is seen: the same sound low-passed at 4 kHz gets clearly different statistics
+    spec = np.fft.rfft(x)
+    spec[np.fft.rfftfreq(len(x), 1 / 16000) > 4000] = 0
+    low = np.fft.irfft(spec, n=len(x)).astype(np.float32)
+    assert np.abs(lfcc.lfcc_stats(low) - s).max() > 10 * np.abs(lfcc.lfcc_stats(x * 0.01) - s).max()
+    with pytest.raises(ValueError):
+        lfcc.lfcc_stats(np.zeros(100, np.float32))
+
+
+def test_window_vectors_follow_the_spec():
+    x = tone(4.0, 200.0, 0.2)
+    gate_x, det_x = speech.window_vectors(x)
+    assert gate_x.shape == (speech.DIM,) and det_x.shape == (speech.detector_dim(),) == (speech.DIM + lfcc.DIM,)
+    np.testing.assert_array_equal(det_x[: speech.DIM], gate_x)
+    np.testing.assert_array_equal(det_x[speech.DIM:], speech.window_spectral(x))
+    old = {k: v for k, v in speech.SPEECH_SPEC.items() if k != "spectral"}  # a v2.0 manifest entry
+    g0, d0 = speech.window_vectors(x, old)
+    np.testing.assert_array_equal(g0, gate_x)
+    np.testing.assert_array_equal(d0, gate_x)
+    with pytest.raises(ValueError):
+        speech.window_vectors(x, {**speech.SPEECH_SPEC, "spectral": "cqcc"})

@@ -25,7 +25,10 @@ def test_audio_config_loads():
     cfg = config.load_config("audio")
     assert cfg["recipe"] == "audio" and cfg["name"] == "audio"
     # the shipped head is one of the configured heads, on the encoder features the detector computes
-    assert cfg["shipped"] in cfg["heads"] and cfg["heads"][cfg["shipped"]]["features"] == "whisper"
+    from fakescope.server.features.speech import SPEECH_SPEC
+
+    served = "whisper_lfcc" if SPEECH_SPEC.get("spectral") == "lfcc20" else "whisper"
+    assert cfg["shipped"] in cfg["heads"] and cfg["heads"][cfg["shipped"]]["features"] == served
 
 
 def test_cli_unknown_config_is_an_error(capsys):

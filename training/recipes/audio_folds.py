@@ -33,6 +33,11 @@ def features(data: AudioData, kind: str, variants: int, seed: int) -> list[np.nd
         return [data.embeddings(k, seed) for k in range(variants + 1)]
     if kind == "mfcc":
         return [data.baseline_features(k, seed) for k in range(variants + 1)]
+    if kind == "lfcc":
+        return [data.spectral(k, seed) for k in range(variants + 1)]
+    if kind == "whisper_lfcc":  # the order of server.features.speech.window_vectors' head input
+        return [np.concatenate([e, s], axis=1) for e, s in
+                zip(features(data, "whisper", variants, seed), features(data, "lfcc", variants, seed))]
     if kind == "frames":
         return [data.frames(k, seed) for k in range(variants + 1)]
     raise ValueError(f"unknown features {kind!r}")
@@ -42,11 +47,13 @@ def _fit_score(feats: list[np.ndarray], y: np.ndarray, tr: np.ndarray, va: np.nd
                weights: np.ndarray | None = None):
     x = np.concatenate([f[tr] for f in feats])
     w = None if weights is None else np.concatenate([weights[k * len(y) + tr] for k in range(len(feats))])
-    if hcfg["kind"] == "attention":  # frames head (training.speech_attention), a comparison row
+    if hcfg["kind"] in ("attention", "cnn"):  # Keras comparison rows: frames head, reference-recipe CNNs
         from ..speech_attention import fit_attention, score_attention
+        from ..speech_cnn import fit_cnn, score_cnn
 
-        model = fit_attention(x, np.tile(y[tr], len(feats)), hcfg, seed, weights=w)
-        return np.stack([score_attention(model, f[va]) for f in feats])
+        fit, scorer = {"attention": (fit_attention, score_attention), "cnn": (fit_cnn, score_cnn)}[hcfg["kind"]]
+        model = fit(x, np.tile(y[tr], len(feats)), hcfg, seed, weights=w)
+        return np.stack([scorer(model, f[va]) for f in feats])
     head = fit_head(x, np.tile(y[tr], len(feats)), hcfg, "h", seed, weights=w)
     return np.stack([score(head, "h", f[va]) for f in feats])
 
