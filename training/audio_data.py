@@ -128,7 +128,7 @@ class AudioData:
         """Cache key of one part's per-clip features (tag) of variant k."""
         return self._key(part, f"variant{k}-seed{aug_seed}", "aug-v2", tag)
 
-    def _per_part(self, namespace: str, tag: str, k: int, aug_seed: int, fn, log=print,
+    def per_clip(self, namespace: str, tag: str, k: int, aug_seed: int, fn, log=print,
                   dtype=np.float32, on_part=None) -> np.ndarray:
         parts = []
         lazy: dict = {}
@@ -161,24 +161,24 @@ class AudioData:
                        lambda: np.stack(side).astype(np.float16))
                 side.clear()
 
-        return self._per_part("audio_embeddings", FEATURE_VERSION, k, aug_seed, fn, log, on_part=keep_frames)
+        return self.per_clip("audio_embeddings", FEATURE_VERSION, k, aug_seed, fn, log, on_part=keep_frames)
 
     def frames(self, k: int, aug_seed: int, log=print) -> np.ndarray:
         """(N, 100, 384) float16 speech-encoder frames of variant k, pairs of frames averaged (the input
         of the frame-level comparison head, training.speech_attention)."""
-        return self._per_part("audio_frames", FRAMES_TAG, k, aug_seed,
+        return self.per_clip("audio_frames", FRAMES_TAG, k, aug_seed,
                               lambda x: half_frames(speech.encoder_frames(x)), log, dtype=np.float16)
 
     def spectral(self, k: int, aug_seed: int, log=print) -> np.ndarray:
         """(N, 120) LFCC statistics of variant k (server.features.speech.window_spectral: the same window,
         level-normalised, that the encoder reads)."""
-        return self._per_part("audio_lfcc", "lfcc20-v1", k, aug_seed, speech.window_spectral, log)
+        return self.per_clip("audio_lfcc", "lfcc20-v1", k, aug_seed, speech.window_spectral, log)
 
     def baseline_features(self, k: int, aug_seed: int, log=print) -> np.ndarray:
         """(N, 40) MFCC-40 means (the reference recipe's front end, server.features.audio.mfcc_mean)."""
         from fakescope.server.features import audio as logspec_feats
 
-        return self._per_part("audio_mfcc", "mfcc40", k, aug_seed, lambda x: logspec_feats.mfcc_mean(x)[:, 0], log)
+        return self.per_clip("audio_mfcc", "mfcc40", k, aug_seed, lambda x: logspec_feats.mfcc_mean(x)[:, 0], log)
 
 
 def non_speech_embeddings(n: int, seed: int, variants: int, aug_seed: int) -> list[np.ndarray]:

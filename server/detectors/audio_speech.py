@@ -17,6 +17,7 @@ from ..calibration import apply as calibrate
 from ..features import audio as energy
 from ..features import speech
 from ..media.decode import AUDIO_RATE, DecodeError
+from ..modelstore import ModelError
 from ..verdict import band
 from .base import Detector, register
 
@@ -38,8 +39,16 @@ class AudioSpeechDetector(Detector):
         return spec, serving, gate_th
 
     def warmup(self) -> None:
-        if self.model is not None:
-            speech.window_embedding(np.full(speech.window_samples(speech.SPEECH_SPEC), 1e-3, np.float32))
+        """Runs the encoder once, and checks at start (not on a user's first clip) that the model file's
+        heads read the vectors the manifest's input spec makes."""
+        if self.model is None:
+            return
+        spec, _, _ = self._spec()
+        for head, x in zip(("gate", "detector"), speech.window_vectors(np.full(speech.window_samples(spec), 1e-3, np.float32), spec)):
+            width = self.model[f"{head}_mean"].shape[-1]
+            if width != x.shape[-1]:
+                raise ModelError(f"audio_speech model: the {head} head reads {width} values, the input spec "
+                                 f"{spec.get('features')}/{spec.get('spectral')} makes {x.shape[-1]}")
 
     def predict(self, media, ctx) -> dict:
         t0 = time.perf_counter()

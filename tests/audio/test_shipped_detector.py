@@ -90,3 +90,11 @@ def test_classic_synthesis_scores_above_studio_reals(det, shared_dir):
     f = [det.predict(media(root / r["path"]), Context())["score"] for r in fakes]
     s = [det.predict(media(root / r["path"]), Context())["score"] for r in reals]
     assert np.mean(f) > np.mean(s) + 0.2, (np.mean(f), np.mean(s))
+
+
+def test_warmup_refuses_a_model_whose_heads_do_not_match_the_input_spec(det):
+    det.warmup()  # the shipped pair matches
+    old_spec = {**det.entry, "input": {k: v for k, v in det.entry["input"].items() if k != "spectral"}}
+    mismatched = type(det)(model=det.model, entry=old_spec)  # a 2.0 manifest entry with a 2.1 model file
+    with pytest.raises(modelstore.ModelError, match="detector head reads"):
+        mismatched.warmup()
