@@ -38,6 +38,21 @@ def roc_auc(y, s) -> float:
     return float(u / (n1 * n0))
 
 
+def auc_interval(y, s, reps: int = 1000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of roc_auc, reals and fakes resampled separately (each resample keeps
+    both class sizes): how far a fold's AUC could move with other clips of the same kind. NaNs when one
+    class is absent."""
+    y, s = _check(y, s)
+    real, fake = s[y == 0], s[y == 1]
+    if not len(real) or not len(fake):
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    lab = np.r_[np.zeros(len(real)), np.ones(len(fake))]
+    aucs = [roc_auc(lab, np.r_[rng.choice(real, len(real)), rng.choice(fake, len(fake))]) for _ in range(reps)]
+    lo, hi = np.quantile(aucs, [(1 - level) / 2, (1 + level) / 2])
+    return float(lo), float(hi)
+
+
 def roc_points(y, s):
     """(fpr, tpr, thresholds) for the rule "fake if score >= threshold", thresholds descending.
 

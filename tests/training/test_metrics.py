@@ -73,3 +73,17 @@ def test_bad_labels_rejected():
         metrics.roc_auc([2, 0], [0.1, 0.2])
     with pytest.raises(ValueError):
         metrics.eer([1, 0, 1], [0.1, 0.2])
+
+
+def test_auc_interval_brackets_the_auc_and_narrows_with_more_clips():
+    rng = np.random.default_rng(4)
+    y_small = np.r_[np.zeros(12), np.ones(35)].astype(int)
+    s_small = np.r_[rng.normal(0, 1, 12), rng.normal(0.4, 1, 35)]
+    lo, hi = metrics.auc_interval(y_small, s_small, reps=400)
+    assert lo <= metrics.roc_auc(y_small, s_small) <= hi and hi - lo > 0.2
+    y_big = np.r_[np.zeros(600), np.ones(600)].astype(int)
+    s_big = np.r_[rng.normal(0, 1, 600), rng.normal(0.4, 1, 600)]
+    lo2, hi2 = metrics.auc_interval(y_big, s_big, reps=400)
+    assert hi2 - lo2 < (hi - lo) / 3
+    assert metrics.auc_interval([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9], reps=50) == (1.0, 1.0)  # separated: always 1
+    assert np.isnan(metrics.auc_interval([1, 1], [0.3, 0.4])[0])

@@ -8,8 +8,8 @@ from .. import publish
 from ..publish import md_table, num, pct
 
 
-def _fold_table(res: dict, key: str) -> str:
-    tags = list(res["heads"])
+def _fold_table(res: dict, key: str, ship: str) -> str:
+    tags = [ship] + [t for t in res["heads"] if t != ship]  # the shipped head first: its extra columns follow
     names = [r["fold"] for r in res["heads"][tags[0]][key]]
     rows = []
     for i, f in enumerate(names):
@@ -20,6 +20,8 @@ def _fold_table(res: dict, key: str) -> str:
             row.append(num(rr[i]["auc"]) if rr else "–")
         if key == "folds":
             row.append(num(r0.get("auc_degraded")))
+            ci = r0.get("auc_interval")
+            row.append(f"{num(ci[0])}-{num(ci[1])}" if ci else "–")
         rows.append(row)
     sk = "summary" if key == "folds" else "family_summary"
     for label, field in (("**mean**", "mean"), ("**worst**", "worst")):
@@ -29,10 +31,10 @@ def _fold_table(res: dict, key: str) -> str:
             v = h[field] if key == "folds" else h.get(sk, {}).get(field)
             row.append(f"**{num(v)}**" if v is not None else "–")
         if key == "folds":
-            row.append("")
+            row += ["", ""]
         rows.append(row)
     hdr = ["held out", "clips", "fakes"] + [f"AUC `{t}`" for t in tags] + (
-        [f"AUC `{tags[0]}` degraded variants"] if key == "folds" else [])
+        [f"AUC `{tags[0]}` degraded variants", f"95 % bootstrap interval `{tags[0]}`"] if key == "folds" else [])
     return md_table(hdr, rows)
 
 
@@ -74,8 +76,10 @@ low-pass, MP3 / Opus / AAC / AMR, white / pink / babble noise 5-30 dB, reverb, o
 {d['fake']} of {d['clips']} clips are fake. {"The heads are trained with quality-balancing weights (inverse propensity of a quality classifier, `training/speech_shortcuts.py`), so that in the weighted training set recording quality no longer predicts the label (see the shortcut section)." if cfg.get("quality_balance") else ""}
 
 **Role:** {publish.role_text(h['mean'], 'leave-one-source-out', h['worst'])}"""),
-        ("Leave-one-source-out (every source)", _fold_table(res, "folds") + f"""
+        ("Leave-one-source-out (every source)", _fold_table(res, "folds", ship) + f"""
 
+The interval resamples a fold's reals and fakes (1,000 times, class sizes kept): small folds could have
+scored anywhere in it with other clips of the same kind, so a worst fold near the rule's floor is a weak guarantee.
 Each fold trains on every other source (all variants) and scores the held-out one; training drops rows that
 share a speaker / sentence group or a fake system with the fold. A source's generated TTS fakes belong to
 its fold. Grouped folds (the LJSpeech-sentence sources by the config; every source without at least
@@ -93,7 +97,7 @@ a GPU: `python -m fakescope.training.speech_finetune --folds A,B` probes it on t
 Keras twin of the encoder, `server/encoders/whisper_keras.py`, trained with a linear head on the clean
 windows of a fold, against the same pipeline with the layer frozen; ~10 minutes per fold here), writing
 `runs/audio/finetune_probe.json`; its figures are not on this card because this command does not run it."""),
-        ("Leave-one-generator-family-out", _fold_table(res, "families") + f"""
+        ("Leave-one-generator-family-out", _fold_table(res, "families", ship) + f"""
 
 Validation = all fakes of one family + the same {int(100 * cfg['family_holdout']['real_fraction'])} % of real
 speaker/sentence groups for every family; training = the rest minus anything sharing a group with them.
@@ -187,7 +191,8 @@ def _margin(h: dict) -> str:
     role = "advisory" if is_advisory(h["mean"], h["worst"]) else "decisive"
     return (f"\n- The role ({role}) hangs on one fold: the worst, {h['worst_fold']}, scores {num(h['worst'])}, "
             f"{abs(gap):.3f} {'above' if gap >= 0 else 'below'} the rule's {floor:.2f}; a few clips of that fold ranked the "
-            "other way would change it.")
+            "other way would change it" + (f" (its 95 % bootstrap interval: {num(h['worst_interval'][0])}-"
+                                            f"{num(h['worst_interval'][1])})." if h.get("worst_interval") else "."))
 
 
 def _weighted(qi: dict) -> str:

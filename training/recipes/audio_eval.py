@@ -140,10 +140,17 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
         hw = weights if h.get("quality_balance", True) else None
         r = folds.heldout_scores(cfg, data, feats, h["head"], "source", weights=hw, log=log)
         rows = folds.fold_rows(y, r["scores"], r["fold"], r["fold_names"], data.generated)
+        if tag == cfg["shipped"]:  # how much each fold's figure could move with other clips of its kind
+            for row in rows:
+                m = r["fold"] == row["fold"]
+                row["auc_interval"] = metrics.auc_interval(y[m], r["scores"][0, m])
         oof[tag] = r["scores"]
         res["heads"][tag] = {"name": h["name"], "folds": rows, **summary(rows),
                              "dataset_fakes": summary([x for x in rows if x["n_fake"] > x["n_generated"]]),
                              "shortcut": folds.shortcut_checks(y, r["scores"])}
+        worst = [row for row in rows if row["fold"] == res["heads"][tag]["worst_fold"]]
+        if worst and "auc_interval" in worst[0]:
+            res["heads"][tag]["worst_interval"] = worst[0]["auc_interval"]
         if tag == cfg["shipped"] or not (smoke or h.get("source_folds_only")):
             fr = folds.heldout_scores(cfg, data, feats, h["head"], "family", weights=hw, log=log)
             fam_rows = folds.family_rows(y, fr)
