@@ -19,6 +19,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from perf_report import vector_isa  # noqa: E402
 
 
 def measure(seconds: float = 60.0, runs: int = 7) -> dict:
@@ -59,13 +61,6 @@ def measure(seconds: float = 60.0, runs: int = 7) -> dict:
             "realtime_factor": round(seconds / med, 1), "target_s": 1.0, "meets_target": med <= 1.0,
             "load_average_1min": None if load is None else round(load, 2), "cpus": os.cpu_count(),
             "vector_isa": vector_isa()}
-
-
-def vector_isa() -> list[str]:
-    sys.path.insert(0, str(ROOT / "bench"))
-    from perf_report import vector_isa as isa
-
-    return isa()
 
 
 def main() -> int:

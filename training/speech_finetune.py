@@ -28,8 +28,9 @@ from .speech_heads import class_balanced, fit_head, score
 TOP = 3  # the layer that is fine-tuned (0-based; tiny has 4)
 
 
-def hidden_states(data: AudioData, seed: int, log=print) -> np.ndarray:
-    """(N, 200, 384) float16 outputs of the frozen layers 0..TOP-1 for every clip's clean window."""
+def hidden_states(data: AudioData, w: dict, seed: int, log=print) -> np.ndarray:
+    """(N, 200, 384) float16 outputs of the frozen layers 0..TOP-1 for every clip's clean window (prepared
+    exactly as the served encoder's: server.features.speech.prepared_window)."""
     from fakescope.server.encoders import whisper, whisper_keras
     from fakescope.server.features import speech
 
@@ -37,8 +38,8 @@ def hidden_states(data: AudioData, seed: int, log=print) -> np.ndarray:
 
     def encode(x):
         if "m" not in model:
-            model["m"] = whisper_keras.build_encoder(layers=range(TOP), final_norm=False)
-        mel = whisper.log_mel(speech.normalise_level(speech.fit_window(x, speech.window_samples(speech.SPEECH_SPEC))))
+            model["m"] = whisper_keras.build_encoder(w, layers=range(TOP), final_norm=False)
+        mel = whisper.log_mel(speech.prepared_window(x))
         return np.asarray(model["m"](mel.T[None], training=False))[0]
 
     return data.per_clip("audio_hidden3", f"whisper-keras-hidden{TOP}-v1", 0, seed, encode, log, dtype=np.float16)
@@ -75,21 +76,18 @@ def _model(w, head: dict):
     return model
 
 
-def probe_fold(cfg, data, hidden, weights, fold: str, epochs: int, lr: float, log=print) -> dict:
+def probe_fold(data, names, hidden, w, weights, fold: str, epochs: int, lr: float, seed: int, log=print) -> dict:
+    """names: the audio card's fold of every row; w: the encoder weights (read once)."""
     import keras
 
-    from fakescope.server.encoders import whisper_keras
-
     y, t = data.y, data.table
-    names = audio_folds.fold_of(cfg, t, y)
     tr, va = splits.holdout_split({**t, "fold": names}, "fold", [fold])[:2]
-    w = whisper_keras.weights()
     frozen = _stats_model(w)
     stats = lambda idx: np.asarray(frozen.predict(hidden[idx].astype(np.float32), batch_size=32, verbose=0))  # noqa: E731
     t0 = time.time()
     x_tr, x_va = stats(tr), stats(va)
     qw = None if weights is None else weights[tr]
-    head = fit_head(x_tr, y[tr], {"kind": "logreg", "C": 0.05}, "h", cfg["seed"], weights=qw)
+    head = fit_head(x_tr, y[tr], {"kind": "logreg", "C": 0.05}, "h", seed, weights=qw)
     sw = class_balanced(y[tr], qw).astype(np.float32)
     p_frozen = score(head, "h", x_va)
     model = _model(w, head)
@@ -118,9 +116,13 @@ def main(argv=None) -> int:
     data = AudioData(cfg)
     from .recipes.audio import training_weights
 
+    from fakescope.server.encoders import whisper_keras
+
     qw = training_weights(cfg, data, 0)
-    hidden = hidden_states(data, cfg["augment"]["seed"])
-    out = [probe_fold(cfg, data, hidden, qw, f, a.epochs, a.lr) for f in a.folds.split(",")]
+    w = whisper_keras.weights()
+    hidden = hidden_states(data, w, cfg["augment"]["seed"])
+    names = audio_folds.fold_of(cfg, data.table, data.y)
+    out = [probe_fold(data, names, hidden, w, qw, f, a.epochs, a.lr, cfg["seed"]) for f in a.folds.split(",")]
     path = repo_root() / "runs" / "audio" / "finetune_probe.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"top_layer": TOP, "variant": "clean", "folds": out}, indent=2))

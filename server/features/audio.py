@@ -32,7 +32,8 @@ def window_samples(spec: dict) -> int:
     return int(round(spec["window_s"] * spec["sr"]))
 
 
-def _frames(wave: np.ndarray, length: int, hop: int) -> np.ndarray:
+def frame_signal(wave: np.ndarray, length: int, hop: int) -> np.ndarray:
+    """(n, length) overlapping frames every `hop` samples (the last partial frame dropped)."""
     n = 1 + (len(wave) - length) // hop
     idx = np.arange(length)[None, :] + hop * np.arange(n)[:, None]
     return wave[idx]
@@ -42,7 +43,7 @@ def logspec(wave: np.ndarray, spec: dict = LOGSPEC_SPEC) -> np.ndarray:
     """(frames, bins, 1) float32: log power (dB) of the fmin..fmax band, adjacent bins averaged by
     `pool`, minus the clip's mean dB so a gain change does not move the features."""
     x = fit_window(wave, window_samples(spec)).astype(np.float64)
-    fr = _frames(x, spec["win_length"], spec["hop"]) * np.hanning(spec["win_length"])[None, :]
+    fr = frame_signal(x, spec["win_length"], spec["hop"]) * np.hanning(spec["win_length"])[None, :]
     power = np.abs(np.fft.rfft(fr, n=spec["n_fft"], axis=1)) ** 2
     hz = spec["sr"] / spec["n_fft"]
     lo, hi = int(round(spec["fmin_hz"] / hz)), int(round(spec["fmax_hz"] / hz)) + 1  # fmax inclusive
@@ -95,7 +96,7 @@ def speech_mask(wave: np.ndarray, sr: int = RATE, frame_s: float = 0.025, hop_s:
     flen, hop = int(frame_s * sr), int(hop_s * sr)
     if wave.size < flen:
         return np.zeros(0, bool)
-    fr = _frames(wave.astype(np.float64), flen, hop)
+    fr = frame_signal(wave.astype(np.float64), flen, hop)
     db = 10.0 * np.log10(np.mean(fr ** 2, axis=1) + 1e-12)
     ref = np.percentile(db, 95)
     return (db > ref + rel_db) & (db > abs_db)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .audio import frame_signal
+
 N_FFT, WIN, HOP = 512, 400, 160
 N_FILTERS, N_COEFFS = 70, 20
 DIM = 2 * 3 * N_COEFFS  # (static, delta, delta-delta) x (mean, std)
@@ -58,9 +60,7 @@ def lfcc_stats(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, np.float32).ravel()
     if x.size < WIN:
         raise ValueError(f"need at least {WIN} samples, got {x.size}")
-    n = 1 + (x.size - WIN) // HOP
-    frames = x[np.arange(WIN)[None, :] + HOP * np.arange(n)[:, None]] * _HANN
-    power = np.abs(np.fft.rfft(frames, n=N_FFT, axis=1)).astype(np.float32) ** 2
+    power = np.abs(np.fft.rfft(frame_signal(x, WIN, HOP) * _HANN, n=N_FFT, axis=1)).astype(np.float32) ** 2
     energy = power.sum(axis=1)
     keep = energy > energy.max() * 10.0 ** (-_KEEP_DB / 10.0)
     cep = np.log(power @ _FB.T + 1e-10) @ _DCT.T

@@ -25,7 +25,7 @@ RATE = 16000
 SPEECH_SPEC = {"features": "whisper_tiny_en_stats4", "sr": RATE, "window_s": 4.0, "encoder": "whisper_tiny_en",
                "level": "rms -26 dBFS", "spectral": "lfcc20"}
 DIM = 4 * whisper.WIDTH  # the encoder statistics (the gate's input)
-SPECTRAL = {"lfcc20": lfcc}
+SPECTRAL = {"lfcc20": lfcc.lfcc_stats}  # spec["spectral"] -> statistics of the prepared window
 
 
 TARGET_RMS = 0.05  # -26 dBFS
@@ -41,7 +41,7 @@ def normalise_level(x: np.ndarray) -> np.ndarray:
     return (x * min(TARGET_RMS / rms, 0.99 / peak)).astype(np.float32)
 
 
-def _window(wave: np.ndarray, spec: dict) -> np.ndarray:
+def prepared_window(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> np.ndarray:
     """The window every feature of the spec reads: fitted to spec["window_s"], level-normalised."""
     if spec.get("features") != SPEECH_SPEC["features"]:
         raise ValueError(f"unknown speech features {spec.get('features')!r}")
@@ -52,28 +52,25 @@ def _window(wave: np.ndarray, spec: dict) -> np.ndarray:
 
 def encoder_frames(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> np.ndarray:
     """(200, 384) encoder frames of one window (fitted to spec["window_s"], level-normalised)."""
-    return whisper.shared_encoder().frames(_window(wave, spec))
+    return whisper.shared_encoder().frames(prepared_window(wave, spec))
+
+
+def _spectral(x: np.ndarray, spec: dict) -> np.ndarray:
+    name = spec.get("spectral")
+    return SPECTRAL[name](x) if name else np.zeros(0, np.float32)
 
 
 def window_spectral(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> np.ndarray:
     """The spectral statistics of one window ((0,) when the spec has none)."""
-    name = spec.get("spectral")
-    return SPECTRAL[name].lfcc_stats(_window(wave, spec)) if name else np.zeros(0, np.float32)
-
-
-def detector_dim(spec: dict = SPEECH_SPEC) -> int:
-    return DIM + (SPECTRAL[spec["spectral"]].DIM if spec.get("spectral") else 0)
+    return _spectral(prepared_window(wave, spec), spec)
 
 
 def window_vectors(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> tuple[np.ndarray, np.ndarray]:
-    """(gate input (DIM,), fake/real head input (detector_dim(spec),)) of one window: the encoder
-    statistics, and the same followed by the window's spectral statistics."""
-    x = _window(wave, spec)
+    """(gate input (DIM,), fake/real head input) of one window: the encoder statistics, and the same
+    followed by the window's spectral statistics (just the encoder statistics when the spec has none)."""
+    x = prepared_window(wave, spec)
     emb = pool(whisper.shared_encoder().frames(x))
-    name = spec.get("spectral")
-    if not name:
-        return emb, emb
-    return emb, np.concatenate([emb, SPECTRAL[name].lfcc_stats(x)]).astype(np.float32)
+    return emb, np.concatenate([emb, _spectral(x, spec)]).astype(np.float32)
 
 
 def pool(frames: np.ndarray) -> np.ndarray:

@@ -189,10 +189,10 @@ def _margin(h: dict) -> str:
     if abs(gap) >= 0.02:
         return ""
     role = "advisory" if is_advisory(h["mean"], h["worst"]) else "decisive"
+    ci = next((r.get("auc_interval") for r in h["folds"] if r["fold"] == h["worst_fold"]), None)
     return (f"\n- The role ({role}) hangs on one fold: the worst, {h['worst_fold']}, scores {num(h['worst'])}, "
             f"{abs(gap):.3f} {'above' if gap >= 0 else 'below'} the rule's {floor:.2f}; a few clips of that fold ranked the "
-            "other way would change it" + (f" (its 95 % bootstrap interval: {num(h['worst_interval'][0])}-"
-                                            f"{num(h['worst_interval'][1])})." if h.get("worst_interval") else "."))
+            "other way would change it" + (f" (its 95 % bootstrap interval: {num(ci[0])}-{num(ci[1])})." if ci else "."))
 
 
 def _weighted(qi: dict) -> str:

@@ -148,9 +148,6 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
         res["heads"][tag] = {"name": h["name"], "folds": rows, **summary(rows),
                              "dataset_fakes": summary([x for x in rows if x["n_fake"] > x["n_generated"]]),
                              "shortcut": folds.shortcut_checks(y, r["scores"])}
-        worst = [row for row in rows if row["fold"] == res["heads"][tag]["worst_fold"]]
-        if worst and "auc_interval" in worst[0]:
-            res["heads"][tag]["worst_interval"] = worst[0]["auc_interval"]
         if tag == cfg["shipped"] or not (smoke or h.get("source_folds_only")):
             fr = folds.heldout_scores(cfg, data, feats, h["head"], "family", weights=hw, log=log)
             fam_rows = folds.family_rows(y, fr)
