@@ -22,6 +22,9 @@ EMBED_DIM = 512
 TOKEN_DIM = 768
 MEAN = np.array([0.48145466, 0.4578275, 0.40821073], np.float32)
 STD = np.array([0.26862954, 0.26130258, 0.27577711], np.float32)
+LAYERS = 12
+# the residual stream after transformer layer k (0-based) in this export; layer 11's is the token output
+TAP = "/vision_model/encoder/layers.{}/Add_1_output_0"
 
 
 def preprocess(rgb: np.ndarray) -> np.ndarray:
@@ -40,10 +43,16 @@ def preprocess(rgb: np.ndarray) -> np.ndarray:
 class ClipImageEncoder:
     """Thread-safe (onnxruntime sessions may be run from several threads)."""
 
-    def __init__(self, path: str | os.PathLike | None = None, threads: int | None = None):
+    def __init__(self, path: str | os.PathLike | None = None, threads: int | None = None, taps: tuple[int, ...] = ()):
+        """taps: transformer layers (0-10) whose residual stream `run_taps` also returns. Tapping only adds
+        graph outputs: the embedding and tokens stay bit-identical to the untapped session
+        (tests/encoders/test_clip_session.py)."""
         import onnxruntime as ort
 
         path = path or ensure(ARTIFACT) / FILE
+        self.taps = tuple(int(k) for k in taps)
+        if any(not 0 <= k < LAYERS - 1 for k in self.taps):
+            raise ValueError(f"taps must be layers 0-{LAYERS - 2}, got {self.taps}")
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.intra_op_num_threads = int(threads or os.environ.get("FAKESCOPE_ENCODER_THREADS", 0) or 0)
@@ -59,13 +68,21 @@ class ClipImageEncoder:
         # compute exactly what VNNI machines compute; VNNI CPUs are exact either way.
         opts.add_session_config_entry("session.x64quantprecision", "1")
         opts.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        model = _with_outputs(path, [TAP.format(k) for k in self.taps]) if self.taps else str(path)
+        self.session = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
         self._input = self.session.get_inputs()[0].name
 
     def run(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """-> (512-d projected embedding, 197x768 last-layer tokens) for ONE image."""
         embeds, tokens = self.session.run(None, {self._input: preprocess(rgb)})
         return embeds[0], tokens[0]
+
+    def run_taps(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """-> (embedding, last-layer tokens, (len(taps), 197, 768) residual streams of the tapped layers)."""
+        if not self.taps:
+            raise ValueError("this encoder was opened without taps")
+        out = self.session.run(None, {self._input: preprocess(rgb)})
+        return out[0][0], out[1][0], np.stack([o[0] for o in out[2:]])
 
     def embed(self, rgb: np.ndarray) -> np.ndarray:
         """512-d projected embedding, L2-normalised (float32)."""
@@ -75,6 +92,20 @@ class ClipImageEncoder:
     def embed_many(self, images) -> np.ndarray:
         """(N, 512): one session call per image (see the module note on batching)."""
         return np.stack([self.embed(im) for im in images]) if len(images) else np.zeros((0, EMBED_DIM), np.float32)
+
+
+def _with_outputs(path, names: list[str]) -> bytes:
+    """The graph with extra outputs (intermediate tensors), serialised for onnxruntime. Needs `onnx`
+    (a training / test dependency: the shipped detectors use the untapped graph)."""
+    import onnx
+
+    model = onnx.load(str(path))
+    known = {o for n in model.graph.node for o in n.output}
+    for name in names:
+        if name not in known:
+            raise ValueError(f"{name} is not a tensor of {path}")
+        model.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
+    return model.SerializeToString()
 
 
 # One per process: detectors and training share one session (~100 MB resident).

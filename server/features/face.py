@@ -129,14 +129,23 @@ def crop_features(crop: np.ndarray, encoder=None) -> np.ndarray:
     """THE feature function of the v2 face model, for training and serving alike: one crop (any size,
     normally ENCODER_CROP) -> JPEG q90 re-encode (no class keeps its own compression history) -> CLIP
     ViT-B/16 -> [projected embedding, mean patch token], each L2-normalised: (FEATURE_DIM,) float32."""
+    pixels = encoder_input(crop)  # validates first: a bad crop never reaches the encoder
+    return pooled_features(*(encoder or shared_encoder()).run(pixels))
+
+
+def encoder_input(crop: np.ndarray) -> np.ndarray:
+    """The pixels the encoder sees for a face crop: ENCODER_CROP px, re-encoded once at JPEG q90."""
     crop = np.asarray(crop)
     if crop.ndim != 3 or crop.shape[2] != 3 or min(crop.shape[:2]) < 8:
         raise ValueError(f"a face crop must be HxWx3 with sides >= 8, got {crop.shape}")
     if crop.shape[:2] != (ENCODER_CROP, ENCODER_CROP):
         interp = cv2.INTER_AREA if crop.shape[0] > ENCODER_CROP else cv2.INTER_CUBIC
         crop = cv2.resize(crop, (ENCODER_CROP, ENCODER_CROP), interpolation=interp)
-    encoder = encoder or shared_encoder()
-    emb, tokens = encoder.run(jpeg_roundtrip(crop.astype(np.uint8), JPEG_QUALITY))
+    return jpeg_roundtrip(crop.astype(np.uint8), JPEG_QUALITY)
+
+
+def pooled_features(emb: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+    """[embedding, mean of the patch tokens (CLS dropped)], each L2-normalised: (FEATURE_DIM,) float32."""
     emb = np.asarray(emb, np.float32)
     tok = np.asarray(tokens, np.float32)[1:].mean(axis=0)
     return np.concatenate([emb / max(float(np.linalg.norm(emb)), 1e-8),

@@ -24,3 +24,17 @@ def test_embedding_is_deterministic_and_unit_length(encoder):
     rgb = (np.random.default_rng(3).random((240, 320, 3)) * 255).astype(np.uint8)
     a, b = encoder.embed(rgb), encoder.embed(rgb)
     assert np.array_equal(a, b) and abs(float(np.linalg.norm(a)) - 1.0) < 1e-5
+
+
+def test_layer_taps_leave_the_outputs_bit_identical(encoder):
+    # the face-layers probe reads intermediate layers from a tapped session; the embedding and tokens it
+    # caches must be exactly the serving ones
+    tapped = ClipImageEncoder(artifacts.ensure("clip_vit_b16_int8") / "clip_encoder.int8.onnx", taps=(6,))
+    rgb = (np.random.default_rng(5).random((224, 224, 3)) * 255).astype(np.uint8)
+    emb, tok = encoder.run(rgb)
+    emb2, tok2, hidden = tapped.run_taps(rgb)
+    assert np.array_equal(emb, emb2) and np.array_equal(tok, tok2)
+    assert hidden.shape == (1, 197, 768) and np.isfinite(hidden).all()
+    assert not np.allclose(hidden[0], tok)  # a middle layer, not the last one again
+    with pytest.raises(ValueError):
+        ClipImageEncoder(artifacts.ensure("clip_vit_b16_int8") / "clip_encoder.int8.onnx", taps=(11,))

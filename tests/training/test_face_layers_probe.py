@@ -1,0 +1,30 @@
+"""The face-layers probe's pure parts: feature sets built from cached layer arrays, and the confusion table."""
+import numpy as np
+
+from fakescope.server.encoders.clip import LAYERS
+from fakescope.training import face_layers_probe as P
+
+
+def test_feature_sets_are_unit_parts_of_the_right_width():
+    rng = np.random.default_rng(0)
+    shipped, layers = rng.normal(size=(5, 1280)), rng.normal(size=(5, LAYERS, 2 * P.TOKEN)) * 40
+    sets = P.feature_sets(shipped, layers)
+    assert sets["layer 6 alone"].shape == (5, 2 * P.TOKEN)
+    # CLS and patch-mean halves are normalised separately (the residual stream's scale varies by layer)
+    assert np.allclose(np.linalg.norm(sets["layer 6 alone"][:, :P.TOKEN], axis=1), 1)
+    assert np.allclose(np.linalg.norm(sets["layer 6 alone"][:, P.TOKEN:], axis=1), 1)
+    assert sets["shipped + layers 4, 6, 8"].shape == (5, 1280 + 3 * 2 * P.TOKEN)
+    assert np.array_equal(sets["shipped + layer 8"][:, :1280], shipped)
+    assert len([k for k in sets if k.endswith("alone")]) == LAYERS
+
+
+def test_confusions_rank_held_reals_against_each_fake_source():
+    data = {"source": np.array(["held"] * 4 + ["a"] * 3 + ["b"] * 3 + ["c"] * 2),
+            "label": np.array([0] * 4 + [1] * 8)}
+    te = np.arange(12)
+    held = data["source"] == "held"
+    p = np.array([0.1, 0.2, 0.3, 0.4, 0.9, 0.8, 0.7, 0.0, 0.05, 0.35, 0.5, 0.6])
+    out = P.confusions(data, te, p, held)
+    assert set(out) == {"a", "b"}                    # c has fewer than 3 fakes
+    assert out["a"]["auc"] == 1.0 and out["a"]["fakes"] == 3
+    assert out["b"]["auc"] == 3 / 12                 # only 0.35 beats three of the held reals

@@ -1,0 +1,138 @@
+"""Probe (issue 9): do CLIP's intermediate layers carry manipulation cues the last layer has lost?
+
+The shipped face head reads the projected embedding and the mean of the LAST layer's patch tokens. Frozen
+CLIP features from middle layers are known to keep more low-level texture; this probe measures that on
+the face model's own leave-one-source-out folds, before any serving change:
+
+  1. every face crop of the v2 face data, clean variant, once through a tapped CLIP session
+     (server.encoders.clip, taps = layers 0-10; the embedding and tokens are bit-identical to serving):
+     per layer the CLS token and the mean patch token, cached under .cache/face_layers/ (12 x 1536 per
+     image, level 11 = the last layer); the shipped clean features land in the face_v2 cache on the way;
+  2. a logistic head (the shipped recipe: standardised, C 0.01, sqrt block weights) per source fold for
+     each feature set: the shipped features, every single layer, the shipped features plus middle layers;
+  3. for the two worst folds of the shipped features: which fake sources their held-out reals are
+     ranked against (a real-only source's fold is tested on the reference groups' fakes).
+
+Image folds only, no video frames and no general-set faces in training (same for every set, so the rows
+compare; the card's shipped figures include the DeepFaceLive frames and are higher on the reenactment fold).
+
+    python -m fakescope.training.face_layers_probe      # ~17 min encoder pass on AVX2 (cached), ~3 min folds
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+
+from fakescope.server.encoders.clip import LAYERS, ClipImageEncoder
+from fakescope.server.features.face import crop_features, encoder_input, pooled_features
+from fakescope.training import metrics
+from fakescope.training.cache import cached
+from fakescope.training.config import cache_dir, repo_root, resolve_path
+from fakescope.training.recipes import face_v2 as R
+from fakescope.training.recipes import face_v2_data as D
+from fakescope.training.recipes.face_data import group_holdout, yunet_path
+from fakescope.training.recipes.face_v2_eval import fold_rows, held_pair_auc, summarise
+
+TOKEN = 768
+COMBINED = {"shipped + layer 6": (6,), "shipped + layer 8": (8,), "shipped + layers 4, 6, 8": (4, 6, 8)}
+
+
+def layer_features(data: dict, seed: int, log=print) -> tuple[np.ndarray, np.ndarray]:
+    """(shipped clean features (N, 1280), per-layer [CLS, patch mean] (N, 12, 1536)), cached per image."""
+    enc = None
+    shipped, layers = [], []
+    for i, sha in enumerate(data["sha256"]):
+        key = D.row_key("clean", seed, str(sha))
+
+        def compute(i=i, key=key):
+            nonlocal enc
+            enc = enc or ClipImageEncoder(taps=tuple(range(LAYERS - 1)))
+            emb, tok, hidden = enc.run_taps(encoder_input(data["crops"][i]))
+            cached("face_v2/clean", key, lambda: pooled_features(emb, tok))
+            h = np.concatenate([hidden, tok[None]])                      # 12 x 197 x 768
+            return np.concatenate([h[:, 0], h[:, 1:].mean(axis=1)], axis=1).astype(np.float32)
+
+        layers.append(cached("face_layers", key, compute))
+        shipped.append(cached("face_v2/clean", key, lambda i=i: crop_features(data["crops"][i])))
+        if log and (i + 1) % 500 == 0:
+            log(f"  layer features {i + 1}/{len(data['sha256'])}", flush=True)
+    return np.stack(shipped), np.stack(layers)
+
+
+def unit(a: np.ndarray) -> np.ndarray:
+    return a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-8)
+
+
+def feature_sets(shipped: np.ndarray, layers: np.ndarray) -> dict:
+    one = lambda k: np.concatenate([unit(layers[:, k, :TOKEN]), unit(layers[:, k, TOKEN:])], axis=1)  # noqa: E731
+    sets = {"shipped (embedding + last-layer mean token)": shipped}
+    sets |= {f"layer {k} alone": one(k) for k in range(LAYERS)}
+    sets |= {name: np.concatenate([shipped] + [one(k) for k in ks], axis=1) for name, ks in COMBINED.items()}
+    return sets
+
+
+def fold_scores(data: dict, X: np.ndarray, ref: np.ndarray, source: str, C: float = 0.01):
+    """(test rows, decision scores, held mask) of one source fold; training as described above."""
+    from sklearn.linear_model import LogisticRegression
+
+    src, y = data["source"], data["label"]
+    held = src == source
+    tr, te, _ = fold_rows(data, ref, held)
+    tr = tr[~np.isin(src[tr], D.GENERAL_SOURCES)]
+    blocks = np.char.add(src[tr].astype(str), np.where(y[tr] == 1, ":fake", ":real"))
+    mu, sd = X[tr].mean(0), X[tr].std(0) + 1e-6
+    lr = LogisticRegression(C=C, max_iter=3000, tol=1e-5).fit((X[tr] - mu) / sd, y[tr],
+                                                               sample_weight=R.block_weights(blocks, "sqrt"))
+    return te, lr.decision_function((X[te] - mu) / sd), held
+
+
+def confusions(data: dict, te: np.ndarray, p: np.ndarray, held: np.ndarray) -> dict:
+    """AUC of the fold's held-out reals against each other source's fakes in its test set (>= 3 images)."""
+    src, y = data["source"][te], data["label"][te]
+    hr = held[te] & (y == 0)
+    out = {}
+    for s in np.unique(src[~held[te] & (y == 1)]):
+        m = ~held[te] & (y == 1) & (src == s)
+        if hr.any() and m.sum() >= 3:
+            lab = np.r_[np.zeros(hr.sum()), np.ones(m.sum())]
+            out[str(s)] = {"fakes": int(m.sum()), "auc": metrics.roc_auc(lab, np.r_[p[hr], p[m]])}
+    return out
+
+
+def run(log=print) -> dict:
+    cfg = json.loads((repo_root() / "training" / "configs" / "face.json").read_text())
+    data = D.build_crops(resolve_path(cfg["data"]["images"]), yunet_path(repo_root()), cache_dir())
+    shipped, layers = layer_features(data, cfg["train"]["seed"], log)
+    ref = group_holdout(data["group"], cfg["eval"]["reference_fraction"], cfg["split"]["seed"])
+    sources = [s for s in D.FACE_SOURCES_V2 if (data["source"] == s).any()]
+    res = {"n_images": int(len(data["label"])), "sets": {}}
+    for name, X in feature_sets(shipped, layers).items():
+        folds = {}
+        for s in sources:
+            te, p, held = fold_scores(data, X, ref, s)
+            folds[s] = {"auc": held_pair_auc(data["label"][te], p, held[te])}
+        res["sets"][name] = {**summarise(folds), "folds": {k: round(v["auc"], 4) for k, v in folds.items()}}
+        log(f"{name:46s} mean {res['sets'][name]['mean']:.3f} worst {res['sets'][name]['worst']:.3f}", flush=True)
+    base = res["sets"]["shipped (embedding + last-layer mean token)"]
+    res["worst_folds"] = {}
+    for worst in sorted(base["folds"], key=base["folds"].get)[:2]:
+        te, p, held = fold_scores(data, shipped, ref, worst)
+        res["worst_folds"][worst] = confusions(data, te, p, held)
+        log(f"worst fold {worst}, its reals vs: " + (", ".join(
+            f"{k} fakes {v['auc']:.2f} (n {v['fakes']})" for k, v in res["worst_folds"][worst].items()) or "(no reals)"))
+    out = repo_root() / "runs" / "face" / "layers_probe.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=2))
+    log(f"wrote {out}")
+    return res
+
+
+def main(argv=None) -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv)
+    run()
+
+
+if __name__ == "__main__":
+    main()
