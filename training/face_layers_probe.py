@@ -8,15 +8,16 @@ the face model's own leave-one-source-out folds, before any serving change:
      (server.encoders.clip, taps = layers 0-10; the embedding and tokens are bit-identical to serving):
      per layer the CLS token and the mean patch token, cached under .cache/face_layers/ (12 x 1536 per
      image, level 11 = the last layer); the shipped clean features land in the face_v2 cache on the way;
-  2. a logistic head (the shipped recipe: standardised, C 0.01, sqrt block weights) per source fold for
-     each feature set: the shipped features, every single layer, the shipped features plus middle layers;
+  2. a logistic head (the shipped recipe: standardised, C 0.01, sqrt block weights) per source fold and
+     per family fold (diffusion, GAN, Photoshop, face swap, the general set's portrait faces) for each
+     feature set: the shipped features, every single layer, the shipped features plus middle layers;
   3. for the two worst folds of the shipped features: which fake sources their held-out reals are
      ranked against (a real-only source's fold is tested on the reference groups' fakes).
 
 Image folds only, no video frames and no general-set faces in training (same for every set, so the rows
 compare; the card's shipped figures include the DeepFaceLive frames and are higher on the reenactment fold).
 
-    python -m fakescope.training.face_layers_probe      # ~17 min encoder pass on AVX2 (cached), ~3 min folds
+    python -m fakescope.training.face_layers_probe      # ~17 min encoder pass on AVX2 (cached), ~6 min folds
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from fakescope.training.config import cache_dir, repo_root, resolve_path
 from fakescope.training.recipes import face_v2 as R
 from fakescope.training.recipes import face_v2_data as D
 from fakescope.training.recipes.face_data import group_holdout, yunet_path
-from fakescope.training.recipes.face_v2_eval import fold_rows, held_pair_auc, summarise
+from fakescope.training.recipes.face_v2_eval import FAMILIES, fold_rows, held_pair_auc, summarise
 
 TOKEN = 768
 COMBINED = {"shipped + layer 6": (6,), "shipped + layer 8": (8,), "shipped + layers 4, 6, 8": (4, 6, 8)}
@@ -73,12 +74,11 @@ def feature_sets(shipped: np.ndarray, layers: np.ndarray) -> dict:
     return sets
 
 
-def fold_scores(data: dict, X: np.ndarray, ref: np.ndarray, source: str, C: float = 0.01):
-    """(test rows, decision scores, held mask) of one source fold; training as described above."""
+def fold_scores(data: dict, X: np.ndarray, ref: np.ndarray, held: np.ndarray, C: float = 0.01):
+    """(test rows, decision scores, held mask) of one fold (held = its held-out rows); training as above."""
     from sklearn.linear_model import LogisticRegression
 
     src, y = data["source"], data["label"]
-    held = src == source
     tr, te, _ = fold_rows(data, ref, held)
     tr = tr[~np.isin(src[tr], D.GENERAL_SOURCES)]
     blocks = np.char.add(src[tr].astype(str), np.where(y[tr] == 1, ":fake", ":real"))
@@ -107,18 +107,25 @@ def run(log=print) -> dict:
     shipped, layers = layer_features(data, cfg["train"]["seed"], log)
     ref = group_holdout(data["group"], cfg["eval"]["reference_fraction"], cfg["split"]["seed"])
     sources = [s for s in D.FACE_SOURCES_V2 if (data["source"] == s).any()]
+    family = np.array([D.family_of(s) for s in data["source"]])
+    helds = {s: data["source"] == s for s in sources}
+    families = {f: family == f for f in FAMILIES}
     res = {"n_images": int(len(data["label"])), "sets": {}}
     for name, X in feature_sets(shipped, layers).items():
-        folds = {}
-        for s in sources:
-            te, p, held = fold_scores(data, X, ref, s)
-            folds[s] = {"auc": held_pair_auc(data["label"][te], p, held[te])}
-        res["sets"][name] = {**summarise(folds), "folds": {k: round(v["auc"], 4) for k, v in folds.items()}}
-        log(f"{name:46s} mean {res['sets'][name]['mean']:.3f} worst {res['sets'][name]['worst']:.3f}", flush=True)
-    base = res["sets"]["shipped (embedding + last-layer mean token)"]
+        row = {}
+        for kind, folds_of in (("source", helds), ("family", families)):
+            folds = {}
+            for k, held in folds_of.items():
+                te, p, held = fold_scores(data, X, ref, held)
+                folds[k] = {"auc": held_pair_auc(data["label"][te], p, held[te])}
+            row[kind] = {**summarise(folds), "folds": {k: round(v["auc"], 4) for k, v in folds.items()}}
+        res["sets"][name] = row
+        log(f"{name:46s} source folds mean {row['source']['mean']:.3f} worst {row['source']['worst']:.3f} | "
+            f"family folds mean {row['family']['mean']:.3f} worst {row['family']['worst']:.3f}", flush=True)
+    base = res["sets"]["shipped (embedding + last-layer mean token)"]["source"]
     res["worst_folds"] = {}
     for worst in sorted(base["folds"], key=base["folds"].get)[:2]:
-        te, p, held = fold_scores(data, shipped, ref, worst)
+        te, p, held = fold_scores(data, shipped, ref, helds[worst])
         res["worst_folds"][worst] = confusions(data, te, p, held)
         log(f"worst fold {worst}, its reals vs: " + (", ".join(
             f"{k} fakes {v['auc']:.2f} (n {v['fakes']})" for k, v in res["worst_folds"][worst].items()) or "(no reals)"))
