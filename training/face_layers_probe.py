@@ -8,7 +8,7 @@ the face model's own leave-one-source-out folds, before any serving change:
      (server.encoders.clip, taps = layers 0-10; the embedding and tokens are bit-identical to serving):
      per layer the CLS token and the mean patch token, cached under .cache/face_layers/ (12 x 1536 per
      image, level 11 = the last layer); the shipped clean features land in the face_v2 cache on the way;
-  2. a logistic head (the shipped recipe: standardised, C 0.01, sqrt block weights) per source fold and
+  2. a logistic head (the shipped recipe: standardised, the config's C, sqrt block weights) per source fold and
      per family fold (diffusion, GAN, Photoshop, face swap, the general set's portrait faces) for each
      feature set: the shipped features, every single layer, the shipped features plus middle layers;
   3. for the two worst folds of the shipped features: which fake sources their held-out reals are
@@ -26,7 +26,7 @@ import json
 
 import numpy as np
 
-from fakescope.server.encoders.clip import LAYERS, ClipImageEncoder
+from fakescope.server.encoders.clip import LAYERS, TOKEN_DIM, ClipImageEncoder
 from fakescope.server.features.face import crop_features, encoder_input, pooled_features
 from fakescope.training import metrics
 from fakescope.training.cache import cached
@@ -36,7 +36,6 @@ from fakescope.training.recipes import face_v2_data as D
 from fakescope.training.recipes.face_data import group_holdout, yunet_path
 from fakescope.training.recipes.face_v2_eval import FAMILIES, fold_rows, held_pair_auc, summarise
 
-TOKEN = 768
 COMBINED = {"shipped + layer 6": (6,), "shipped + layer 8": (8,), "shipped + layers 4, 6, 8": (4, 6, 8)}
 
 
@@ -67,25 +66,23 @@ def unit(a: np.ndarray) -> np.ndarray:
 
 
 def feature_sets(shipped: np.ndarray, layers: np.ndarray) -> dict:
-    one = lambda k: np.concatenate([unit(layers[:, k, :TOKEN]), unit(layers[:, k, TOKEN:])], axis=1)  # noqa: E731
+    one = lambda k: np.concatenate([unit(layers[:, k, :TOKEN_DIM]), unit(layers[:, k, TOKEN_DIM:])], axis=1)  # noqa: E731
     sets = {"shipped (embedding + last-layer mean token)": shipped}
     sets |= {f"layer {k} alone": one(k) for k in range(LAYERS)}
     sets |= {name: np.concatenate([shipped] + [one(k) for k in ks], axis=1) for name, ks in COMBINED.items()}
     return sets
 
 
-def fold_scores(data: dict, X: np.ndarray, ref: np.ndarray, held: np.ndarray, C: float = 0.01):
-    """(test rows, decision scores, held mask) of one fold (held = its held-out rows); training as above."""
+def fold_scores(data: dict, X: np.ndarray, ref: np.ndarray, held: np.ndarray, C: float):
+    """(test rows, decision scores) of one fold (held = its held-out rows); training as above."""
     from sklearn.linear_model import LogisticRegression
 
-    src, y = data["source"], data["label"]
     tr, te, _ = fold_rows(data, ref, held)
-    tr = tr[~np.isin(src[tr], D.GENERAL_SOURCES)]
-    blocks = np.char.add(src[tr].astype(str), np.where(y[tr] == 1, ":fake", ":real"))
+    tr = tr[~np.isin(data["source"][tr], D.GENERAL_SOURCES)]
     mu, sd = X[tr].mean(0), X[tr].std(0) + 1e-6
-    lr = LogisticRegression(C=C, max_iter=3000, tol=1e-5).fit((X[tr] - mu) / sd, y[tr],
-                                                               sample_weight=R.block_weights(blocks, "sqrt"))
-    return te, lr.decision_function((X[te] - mu) / sd), held
+    lr = LogisticRegression(C=C, max_iter=3000, tol=1e-5).fit(
+        (X[tr] - mu) / sd, data["label"][tr], sample_weight=R.block_weights(R.block_names(data, tr), "sqrt"))
+    return te, lr.decision_function((X[te] - mu) / sd)
 
 
 def confusions(data: dict, te: np.ndarray, p: np.ndarray, held: np.ndarray) -> dict:
@@ -116,7 +113,7 @@ def run(log=print) -> dict:
         for kind, folds_of in (("source", helds), ("family", families)):
             folds = {}
             for k, held in folds_of.items():
-                te, p, held = fold_scores(data, X, ref, held)
+                te, p = fold_scores(data, X, ref, held, cfg["train"]["C"])
                 folds[k] = {"auc": held_pair_auc(data["label"][te], p, held[te])}
             row[kind] = {**summarise(folds), "folds": {k: round(v["auc"], 4) for k, v in folds.items()}}
         res["sets"][name] = row
@@ -125,8 +122,8 @@ def run(log=print) -> dict:
     base = res["sets"]["shipped (embedding + last-layer mean token)"]["source"]
     res["worst_folds"] = {}
     for worst in sorted(base["folds"], key=base["folds"].get)[:2]:
-        te, p, held = fold_scores(data, shipped, ref, helds[worst])
-        res["worst_folds"][worst] = confusions(data, te, p, held)
+        te, p = fold_scores(data, shipped, ref, helds[worst], cfg["train"]["C"])
+        res["worst_folds"][worst] = confusions(data, te, p, helds[worst])
         log(f"worst fold {worst}, its reals vs: " + (", ".join(
             f"{k} fakes {v['auc']:.2f} (n {v['fakes']})" for k, v in res["worst_folds"][worst].items()) or "(no reals)"))
     out = repo_root() / "runs" / "face" / "layers_probe.json"

@@ -1,19 +1,19 @@
 """The face-layers probe's pure parts: feature sets built from cached layer arrays, and the confusion table."""
 import numpy as np
 
-from fakescope.server.encoders.clip import LAYERS
+from fakescope.server.encoders.clip import LAYERS, TOKEN_DIM
 from fakescope.training import face_layers_probe as P
 
 
 def test_feature_sets_are_unit_parts_of_the_right_width():
     rng = np.random.default_rng(0)
-    shipped, layers = rng.normal(size=(5, 1280)), rng.normal(size=(5, LAYERS, 2 * P.TOKEN)) * 40
+    shipped, layers = rng.normal(size=(5, 1280)), rng.normal(size=(5, LAYERS, 2 * TOKEN_DIM)) * 40
     sets = P.feature_sets(shipped, layers)
-    assert sets["layer 6 alone"].shape == (5, 2 * P.TOKEN)
+    assert sets["layer 6 alone"].shape == (5, 2 * TOKEN_DIM)
     # CLS and patch-mean halves are normalised separately (the residual stream's scale varies by layer)
-    assert np.allclose(np.linalg.norm(sets["layer 6 alone"][:, :P.TOKEN], axis=1), 1)
-    assert np.allclose(np.linalg.norm(sets["layer 6 alone"][:, P.TOKEN:], axis=1), 1)
-    assert sets["shipped + layers 4, 6, 8"].shape == (5, 1280 + 3 * 2 * P.TOKEN)
+    assert np.allclose(np.linalg.norm(sets["layer 6 alone"][:, :TOKEN_DIM], axis=1), 1)
+    assert np.allclose(np.linalg.norm(sets["layer 6 alone"][:, TOKEN_DIM:], axis=1), 1)
+    assert sets["shipped + layers 4, 6, 8"].shape == (5, 1280 + 3 * 2 * TOKEN_DIM)
     assert np.array_equal(sets["shipped + layer 8"][:, :1280], shipped)
     assert len([k for k in sets if k.endswith("alone")]) == LAYERS
 

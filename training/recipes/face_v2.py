@@ -76,6 +76,11 @@ def block_weights(blocks: np.ndarray, how: str) -> np.ndarray:
     return w * len(w) / w.sum()
 
 
+def block_names(data: dict, rows: np.ndarray) -> np.ndarray:
+    """'<source>:fake' / '<source>:real' per row: the blocks the weighting balances."""
+    return np.char.add(data["source"][rows].astype(str), np.where(data["label"][rows] == 1, ":fake", ":real"))
+
+
 def assemble(data: dict, feats: dict, rows: np.ndarray, frames: tuple | None, cfg: dict):
     """(X, y, weights) of one head's training set: the rows clean + augmented, SBI fakes of their reals,
     and the given video frames (features, labels)."""
@@ -84,15 +89,14 @@ def assemble(data: dict, feats: dict, rows: np.ndarray, frames: tuple | None, cf
     if not t.get("general_faces", True):
         rows = rows[~np.isin(data["source"][rows], D.GENERAL_SOURCES)]
     reals = rows[data["label"][rows] == 0]
-    lab = lambda r: np.char.add(data["source"][r].astype(str), np.where(data["label"][r] == 1, ":fake", ":real"))  # noqa: E731
     xs = [feats["clean"][rows]]
     ys = [data["label"][rows]]
-    bs = [lab(rows)]
+    bs = [block_names(data, rows)]
     aug = rows[feats["aug_rows"][rows]] if t.get("augmented", True) else rows[:0]
     if len(aug):
         xs.append(feats["aug"][aug])
         ys.append(data["label"][aug])
-        bs.append(lab(aug))
+        bs.append(block_names(data, aug))
     if t.get("sbi", True) and len(reals):
         xs.append(feats["sbi"][reals])
         ys.append(np.ones(len(reals), np.int32))
