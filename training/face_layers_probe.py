@@ -1,21 +1,22 @@
 """Probe (issue 9): do CLIP's intermediate layers carry manipulation cues the last layer has lost?
 
-The shipped face head reads the projected embedding and the mean of the LAST layer's patch tokens. Frozen
+The face-2.0 head read the projected embedding and the mean of the LAST layer's patch tokens. Frozen
 CLIP features from middle layers are known to keep more low-level texture; this probe measures that on
 the face model's own leave-one-source-out folds, before any serving change:
 
   1. every face crop of the v2 face data, clean variant, once through a tapped CLIP session
      (server.encoders.clip, taps = layers 0-10; the embedding and tokens are bit-identical to serving):
      per layer the CLS token and the mean patch token, cached under .cache/face_layers/ (12 x 1536 per
-     image, level 11 = the last layer); the shipped clean features land in the face_v2 cache on the way;
-  2. a logistic head (the shipped recipe: standardised, the config's C, sqrt block weights) per source fold and
+     image, level 11 = the last layer); the served clean features land in the face_v2 cache on the way;
+  2. a logistic head (the face recipe's: standardised, the config's C, sqrt block weights) per source fold and
      per family fold (diffusion, GAN, Photoshop, face swap, the general set's portrait faces) for each
-     feature set: the shipped features, every single layer, the shipped features plus middle layers;
-  3. for the two worst folds of the shipped features: which fake sources their held-out reals are
+     feature set: the face-2.0 features, every single layer, the face-2.0 features plus middle layers;
+  3. for the two worst folds of the face-2.0 features: which fake sources their held-out reals are
      ranked against (a real-only source's fold is tested on the reference groups' fakes).
 
 Image folds only, no video frames and no general-set faces in training (same for every set, so the rows
-compare; the card's shipped figures include the DeepFaceLive frames and are higher on the reenactment fold).
+compare; the card's figures include the DeepFaceLive frames and are higher on the reenactment fold).
+Its result, face-2.0 + layer 6, is what face-2.1 ships (server.features.face.FEATURE_DIM).
 
     python -m fakescope.training.face_layers_probe      # ~17 min encoder pass on AVX2 (cached), ~6 min folds
 """
@@ -26,7 +27,7 @@ import json
 
 import numpy as np
 
-from fakescope.server.encoders.clip import LAYERS, TOKEN_DIM, ClipImageEncoder
+from fakescope.server.encoders.clip import EMBED_DIM, LAYERS, MIDDLE_LAYER, TOKEN_DIM, ClipImageEncoder
 from fakescope.server.features.face import crop_features, encoder_input, pooled_features
 from fakescope.training import metrics
 from fakescope.training.cache import cached
@@ -36,13 +37,16 @@ from fakescope.training.recipes import face_v2_data as D
 from fakescope.training.recipes.face_data import group_holdout, yunet_path
 from fakescope.training.recipes.face_v2_eval import FAMILIES, fold_rows, held_pair_auc, summarise
 
-COMBINED = {"shipped + layer 6": (6,), "shipped + layer 8": (8,), "shipped + layers 4, 6, 8": (4, 6, 8)}
+# what the layer cache holds (all 12 layers' CLS and mean patch token of the clean crop)
+LAYERS_SPEC = f"clip_vit_b16_int8:layers0-11:cls+meantok:crop{D.ENCODER_CROP}:m{D.MARGIN}:jpeg90:v1"
+COMBINED = {"face-2.0 + layer 6 (face-2.1)": (6,), "face-2.0 + layer 8": (8,), "face-2.0 + layers 4, 6, 8": (4, 6, 8)}
 
 
 def layer_features(data: dict, seed: int, log=print) -> tuple[np.ndarray, np.ndarray]:
-    """(shipped clean features (N, 1280), per-layer [CLS, patch mean] (N, 12, 1536)), cached per image."""
+    """(face-2.0 features (N, 1280): embedding + last-layer mean token, per-layer [CLS, patch mean]
+    (N, 12, 1536)), cached per image; the served face features land in their cache on the way."""
     enc = None
-    shipped, layers = [], []
+    feats, layers = [], []
     for i, sha in enumerate(data["sha256"]):
         key = D.row_key("clean", seed, str(sha))
 
@@ -50,15 +54,15 @@ def layer_features(data: dict, seed: int, log=print) -> tuple[np.ndarray, np.nda
             nonlocal enc
             enc = enc or ClipImageEncoder(taps=tuple(range(LAYERS - 1)))
             emb, tok, hidden = enc.run_taps(encoder_input(data["crops"][i]))
-            cached("face_v2/clean", key, lambda: pooled_features(emb, tok))
+            cached("face_v2/clean", key, lambda: pooled_features(emb, tok, hidden[MIDDLE_LAYER]))
             h = np.concatenate([hidden, tok[None]])                      # 12 x 197 x 768
             return np.concatenate([h[:, 0], h[:, 1:].mean(axis=1)], axis=1).astype(np.float32)
 
-        layers.append(cached("face_layers", key, compute))
-        shipped.append(cached("face_v2/clean", key, lambda i=i: crop_features(data["crops"][i])))
+        layers.append(cached("face_layers", D.row_key("clean", seed, str(sha), LAYERS_SPEC), compute))
+        feats.append(cached("face_v2/clean", key, lambda i=i: crop_features(data["crops"][i])))
         if log and (i + 1) % 500 == 0:
             log(f"  layer features {i + 1}/{len(data['sha256'])}", flush=True)
-    return np.stack(shipped), np.stack(layers)
+    return np.stack(feats)[:, :EMBED_DIM + TOKEN_DIM], np.stack(layers)
 
 
 def unit(a: np.ndarray) -> np.ndarray:
@@ -67,7 +71,7 @@ def unit(a: np.ndarray) -> np.ndarray:
 
 def feature_sets(shipped: np.ndarray, layers: np.ndarray) -> dict:
     one = lambda k: np.concatenate([unit(layers[:, k, :TOKEN_DIM]), unit(layers[:, k, TOKEN_DIM:])], axis=1)  # noqa: E731
-    sets = {"shipped (embedding + last-layer mean token)": shipped}
+    sets = {"face-2.0 (embedding + last-layer mean token)": shipped}
     sets |= {f"layer {k} alone": one(k) for k in range(LAYERS)}
     sets |= {name: np.concatenate([shipped] + [one(k) for k in ks], axis=1) for name, ks in COMBINED.items()}
     return sets
@@ -119,7 +123,7 @@ def run(log=print) -> dict:
         res["sets"][name] = row
         log(f"{name:46s} source folds mean {row['source']['mean']:.3f} worst {row['source']['worst']:.3f} | "
             f"family folds mean {row['family']['mean']:.3f} worst {row['family']['worst']:.3f}", flush=True)
-    base = res["sets"]["shipped (embedding + last-layer mean token)"]["source"]
+    base = res["sets"]["face-2.0 (embedding + last-layer mean token)"]["source"]
     res["worst_folds"] = {}
     for worst in sorted(base["folds"], key=base["folds"].get)[:2]:
         te, p = fold_scores(data, shipped, ref, helds[worst], cfg["train"]["C"])

@@ -190,3 +190,22 @@ def role_text(heldout_auc: float | None, how: str, worst_auc: float | None = Non
                 "but never lets it decide likely_fake or likely_real on its own.")
     return f"**Decisive.** {figures}; it meets the rule ({rule}), so its band counts in the combined verdict."
 
+
+def readme_model_row(key: str, version: str, applies: str, looks_for: str, auc: float, measured_on: str,
+                     role: str, card: str) -> str:
+    """One row of the README's Models table (columns: model, applies to, looks for, held-out AUC,
+    measured on, role, card), written from the evaluation's figures."""
+    return f"| `{key}` {version} | {applies} | {looks_for} | {auc:.3f} | {measured_on} | {role} | [{card}](models/cards/{card}) |"
+
+
+def replace_readme_row(readme: str | Path, key: str, row: str) -> None:
+    """Put `row` in place of the README Models-table row of model `key` (a README without one is an error:
+    the table is checked against the manifest by tests/training/test_readme_figures.py)."""
+    readme = Path(readme)
+    lines = readme.read_text().splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith(f"| `{key}` "):
+            lines[i] = row + "\n"
+            readme.write_text("".join(lines))
+            return
+    raise ValueError(f"{readme.name} has no Models-table row for {key}")

@@ -25,6 +25,9 @@ STD = np.array([0.26862954, 0.26130258, 0.27577711], np.float32)
 LAYERS = 12
 # the residual stream after transformer layer k (0-based) in this export; layer 11's is the token output
 TAP = "/vision_model/encoder/layers.{}/Add_1_output_0"
+# the middle layer the face model reads besides the last one (issue 9's layer probe: appended to the last
+# layer's features it lifted 10 of 14 leave-one-source-out folds); the shared session always exposes it
+MIDDLE_LAYER = 6
 
 
 def preprocess(rgb: np.ndarray) -> np.ndarray:
@@ -74,7 +77,7 @@ class ClipImageEncoder:
 
     def run(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """-> (512-d projected embedding, 197x768 last-layer tokens) for ONE image."""
-        embeds, tokens = self.session.run(None, {self._input: preprocess(rgb)})
+        embeds, tokens = self.session.run(None, {self._input: preprocess(rgb)})[:2]
         return embeds[0], tokens[0]
 
     def run_taps(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -95,8 +98,8 @@ class ClipImageEncoder:
 
 
 def _with_outputs(path, names: list[str]) -> bytes:
-    """The graph with extra outputs (intermediate tensors), serialised for onnxruntime. Needs `onnx`
-    (a training / test dependency: the shipped detectors use the untapped graph)."""
+    """The graph with extra outputs (intermediate tensors), serialised for onnxruntime (edited in memory:
+    the pinned file on disk stays as its sha256 says)."""
     import onnx
 
     model = onnx.load(str(path))
@@ -108,6 +111,12 @@ def _with_outputs(path, names: list[str]) -> bytes:
     return model.SerializeToString()
 
 
-# One per process: detectors and training share one session (~100 MB resident).
-shared_encoder = process_singleton(ClipImageEncoder)
+def serving_encoder() -> ClipImageEncoder:
+    """The session every detector uses: the middle layer tapped."""
+    return ClipImageEncoder(taps=(MIDDLE_LAYER,))
+
+
+# One per process: detectors and training share one session (~100 MB resident). It taps the middle layer
+# for the face model; the tap only adds an output, so the other callers' numbers are unchanged.
+shared_encoder = process_singleton(serving_encoder)
 

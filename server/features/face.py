@@ -4,6 +4,7 @@ The shipped v2 face model (CLIP features) and its training go through the same f
     faces = FaceFinder(onnx).find(rgb)            # boxes in original-image pixels
     crop  = encoder_crop(rgb, face.box)           # square, fixed margin, ENCODER_CROP px (224 = CLIP input)
     f     = crop_features(crop)                   # one JPEG q90 re-encode, then CLIP -> FEATURE_DIM floats
+                                                  # (last layer + the tapped middle layer, pooled)
 The v1 CNN (face_cnn_v1.keras, no longer shipped) is still scored as the card's comparison row through
 crop_face -> standardize (resize to INPUT_SIZE + JPEG re-encode) -> to_model_input (float32 in [0, 1]).
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..encoders.clip import EMBED_DIM, TOKEN_DIM, shared_encoder
+from ..encoders.clip import EMBED_DIM, MIDDLE_LAYER, TOKEN_DIM, shared_encoder
 
 MARGIN = 1.3          # crop side = MARGIN * longer box side, centred on the box
 CROP_SIZE = 128       # cached crop size (augmentations such as self-blending work at this size)
@@ -25,7 +26,9 @@ JPEG_QUALITY = 90     # the one re-encode every crop gets, so no class keeps its
 DETECT_MAX_SIDE = 640  # larger frames are downscaled for detection; boxes are scaled back
 MIN_SCORE = 0.6
 ENCODER_CROP = 224    # v2: crops at the CLIP input size, so the encoder's resize is the identity
-FEATURE_DIM = EMBED_DIM + TOKEN_DIM  # v2: projected CLIP embedding (L2) + mean of the 196 patch tokens (L2)
+# v2 (face-2.1): projected CLIP embedding, mean of the last layer's 196 patch tokens, and the middle
+# layer's CLS token and mean patch token, each L2-normalised (face-2.0 had the first two blocks only)
+FEATURE_DIM = EMBED_DIM + 3 * TOKEN_DIM
 
 
 @dataclass
@@ -128,9 +131,11 @@ def encoder_crop(rgb: np.ndarray, box, landmarks: np.ndarray | None = None):
 def crop_features(crop: np.ndarray, encoder=None) -> np.ndarray:
     """THE feature function of the v2 face model, for training and serving alike: one crop (any size,
     normally ENCODER_CROP) -> JPEG q90 re-encode (no class keeps its own compression history) -> CLIP
-    ViT-B/16 -> [projected embedding, mean patch token], each L2-normalised: (FEATURE_DIM,) float32."""
+    ViT-B/16 with the middle layer tapped -> pooled_features: (FEATURE_DIM,) float32."""
     pixels = encoder_input(crop)  # validates first: a bad crop never reaches the encoder
-    return pooled_features(*(encoder or shared_encoder()).run(pixels))
+    enc = encoder or shared_encoder()
+    emb, tokens, hidden = enc.run_taps(pixels)
+    return pooled_features(emb, tokens, hidden[enc.taps.index(MIDDLE_LAYER)])
 
 
 def encoder_input(crop: np.ndarray) -> np.ndarray:
@@ -144,9 +149,9 @@ def encoder_input(crop: np.ndarray) -> np.ndarray:
     return jpeg_roundtrip(crop.astype(np.uint8), JPEG_QUALITY)
 
 
-def pooled_features(emb: np.ndarray, tokens: np.ndarray) -> np.ndarray:
-    """[embedding, mean of the patch tokens (CLS dropped)], each L2-normalised: (FEATURE_DIM,) float32."""
-    emb = np.asarray(emb, np.float32)
-    tok = np.asarray(tokens, np.float32)[1:].mean(axis=0)
-    return np.concatenate([emb / max(float(np.linalg.norm(emb)), 1e-8),
-                           tok / max(float(np.linalg.norm(tok)), 1e-8)]).astype(np.float32)
+def pooled_features(emb: np.ndarray, tokens: np.ndarray, middle: np.ndarray) -> np.ndarray:
+    """[embedding, last layer's mean patch token, middle layer's CLS token, its mean patch token] (tokens
+    and middle: 197 x 768, CLS first), each L2-normalised: (FEATURE_DIM,) float32."""
+    tokens, middle = np.asarray(tokens, np.float32), np.asarray(middle, np.float32)
+    parts = [np.asarray(emb, np.float32), tokens[1:].mean(axis=0), middle[0], middle[1:].mean(axis=0)]
+    return np.concatenate([p / max(float(np.linalg.norm(p)), 1e-8) for p in parts]).astype(np.float32)

@@ -27,8 +27,8 @@ def test_embedding_is_deterministic_and_unit_length(encoder):
 
 
 def test_layer_taps_leave_the_outputs_bit_identical(encoder):
-    # the face-layers probe reads intermediate layers from a tapped session; the embedding and tokens it
-    # caches must be exactly the serving ones
+    # the serving session taps the face model's middle layer and the aigen head reads the embedding of the
+    # same session: tapping must not move the embedding or the tokens by a single bit
     tapped = ClipImageEncoder(artifacts.ensure("clip_vit_b16_int8") / "clip_encoder.int8.onnx", taps=(6,))
     rgb = (np.random.default_rng(5).random((224, 224, 3)) * 255).astype(np.uint8)
     emb, tok = encoder.run(rgb)
@@ -38,3 +38,19 @@ def test_layer_taps_leave_the_outputs_bit_identical(encoder):
     assert not np.allclose(hidden[0], tok)  # a middle layer, not the last one again
     with pytest.raises(ValueError):
         ClipImageEncoder(artifacts.ensure("clip_vit_b16_int8") / "clip_encoder.int8.onnx", taps=(11,))
+
+
+def test_face_features_are_face_2_0_features_plus_the_middle_layer(encoder):
+    from fakescope.server.encoders.clip import MIDDLE_LAYER, shared_encoder
+    from fakescope.server.features import face as F
+
+    assert shared_encoder().taps == (MIDDLE_LAYER,)
+    crop = (np.random.default_rng(8).random((224, 224, 3)) * 255).astype(np.uint8)
+    f = F.crop_features(crop)
+    emb, tok = encoder.run(F.encoder_input(crop))          # the untapped graph
+    unit = lambda a: a / np.linalg.norm(a)  # noqa: E731
+    assert f.shape == (F.FEATURE_DIM,) == (512 + 3 * 768,)
+    assert np.allclose(f[:512], unit(emb), atol=1e-6) and np.allclose(f[512:1280], unit(tok[1:].mean(0)), atol=1e-6)
+    blocks = np.split(f, [512, 1280, 2048])
+    assert all(abs(float(np.linalg.norm(b)) - 1) < 1e-5 for b in blocks)
+    assert not np.allclose(blocks[2], blocks[3])         # CLS and mean patch token of the middle layer differ

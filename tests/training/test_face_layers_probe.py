@@ -1,7 +1,8 @@
 """The face-layers probe's pure parts: feature sets built from cached layer arrays, and the confusion table."""
 import numpy as np
 
-from fakescope.server.encoders.clip import LAYERS, TOKEN_DIM
+from fakescope.server.encoders.clip import LAYERS, MIDDLE_LAYER, TOKEN_DIM
+from fakescope.server.features.face import FEATURE_DIM
 from fakescope.training import face_layers_probe as P
 
 
@@ -13,8 +14,10 @@ def test_feature_sets_are_unit_parts_of_the_right_width():
     # CLS and patch-mean halves are normalised separately (the residual stream's scale varies by layer)
     assert np.allclose(np.linalg.norm(sets["layer 6 alone"][:, :TOKEN_DIM], axis=1), 1)
     assert np.allclose(np.linalg.norm(sets["layer 6 alone"][:, TOKEN_DIM:], axis=1), 1)
-    assert sets["shipped + layers 4, 6, 8"].shape == (5, 1280 + 3 * 2 * TOKEN_DIM)
-    assert np.array_equal(sets["shipped + layer 8"][:, :1280], shipped)
+    assert sets["face-2.0 + layers 4, 6, 8"].shape == (5, 1280 + 3 * 2 * TOKEN_DIM)
+    assert np.array_equal(sets["face-2.0 + layer 8"][:, :1280], shipped)
+    # the probe's winner is what the face model now serves: same blocks, same order, same width
+    assert sets["face-2.0 + layer 6 (face-2.1)"].shape == (5, FEATURE_DIM) and MIDDLE_LAYER == 6
     assert len([k for k in sets if k.endswith("alone")]) == LAYERS
 
 

@@ -31,6 +31,16 @@ def test_head_is_standardised_logistic_regression():
         FaceHead({k: v for k, v in arrays.items() if k != "scale"})
 
 
+def test_feature_parts_select_the_configured_blocks():
+    from fakescope.training.recipes.face_v2 import feature_mask
+
+    assert feature_mask("embed+tokens+middle").all()
+    assert feature_mask("embed+tokens").sum() == 512 + 768 and not feature_mask("embed+tokens")[1280:].any()
+    assert np.flatnonzero(feature_mask("middle"))[0] == 1280 and feature_mask("embed").sum() == 512
+    with pytest.raises(ValueError):
+        feature_mask("embed+layer3")
+
+
 def test_crop_features_reject_bad_crops():
     with pytest.raises(ValueError):
         F.crop_features(np.zeros((4, 4, 3), np.uint8), encoder=object())

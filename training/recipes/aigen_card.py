@@ -6,7 +6,6 @@ v2 replaces v1 only if its mean leave-one-source-out AUC is higher than v1's on 
 otherwise the manifest entry is left as it is and the card says why."""
 from __future__ import annotations
 
-import re
 
 import numpy as np
 
@@ -34,20 +33,10 @@ def _setting(hp: dict, face_sources) -> str:
 
 
 def readme_row(cfg: dict, mean: float, role: str) -> str:
-    return (f"| `{cfg['model_key']}` {cfg['version']} | image | whole-image AI generation (CLIP ViT-B/16 embedding "
-            f"+ logistic head) | {mean:.3f} | leave-one-source-out: {len(cfg['sources'])} general sources, every "
-            f"generator vs held-out camera photos | {role} | [aigen.md](models/cards/aigen.md) |")
-
-
-def update_readme(cfg: dict, mean: float, role: str) -> bool:
-    """Replace the README's `ai_image` model-table row; False if the README has no such row."""
-    path = repo_root() / "README.md"
-    text = path.read_text()
-    pat = re.compile(rf"^\| `{re.escape(cfg['model_key'])}` .*$", re.M)
-    if not pat.search(text):
-        return False
-    path.write_text(pat.sub(lambda _: readme_row(cfg, mean, role), text, count=1))
-    return True
+    return publish.readme_model_row(
+        cfg["model_key"], cfg["version"], "image", "whole-image AI generation (CLIP ViT-B/16 embedding + logistic head)",
+        mean, f"leave-one-source-out: {len(cfg['sources'])} general sources, every generator vs held-out camera photos",
+        role, "aigen.md")
 
 
 def _plots(res: dict, table: dict, cards) -> None:
@@ -213,5 +202,5 @@ def publish_all(cfg: dict, res: dict, table: dict) -> dict:
     from fakescope.server.verdict import is_advisory
 
     out["role"] = "advisory" if is_advisory(entry["heldout_auc"], entry["heldout_worst_auc"]) else "decisive"
-    out["readme_updated"] = update_readme(cfg, entry["heldout_auc"], out["role"])
+    publish.replace_readme_row(repo_root() / "README.md", cfg["model_key"], readme_row(cfg, entry["heldout_auc"], out["role"]))
     return out

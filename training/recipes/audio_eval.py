@@ -224,17 +224,10 @@ def readme_row(readme: Path, cfg: dict, entry: dict, res: dict) -> None:
 
     h = res["heads"][cfg["shipped"]]
     role = "advisory" if is_advisory(entry["heldout_auc"], entry["heldout_worst_auc"]) else "decisive"
-    row = (f"| `{cfg['model_key']}` {entry['version']} | audio, video soundtrack | synthetic, converted or vocoded "
-           f"speech (Whisper tiny.en encoder + LFCC statistics, linear head) | {entry['heldout_auc']:.3f} | mean of {h['n_folds']} "
-           f"leave-one-source-out folds (worst {entry['heldout_worst_auc']:.3f}) | {role} | "
-           f"[audio.md](models/cards/audio.md) |")
-    lines = readme.read_text().splitlines(keepends=True)
-    for i, line in enumerate(lines):
-        if line.startswith(f"| `{cfg['model_key']}` "):
-            lines[i] = row + "\n"
-            readme.write_text("".join(lines))
-            return
-    raise ValueError(f"README.md has no Models-table row for {cfg['model_key']}")
+    publish.replace_readme_row(readme, cfg["model_key"], publish.readme_model_row(
+        cfg["model_key"], entry["version"], "audio, video soundtrack", "synthetic, converted or vocoded speech "
+        "(Whisper tiny.en encoder + LFCC statistics, linear head)", entry["heldout_auc"],
+        f"mean of {h['n_folds']} leave-one-source-out folds (worst {entry['heldout_worst_auc']:.3f})", role, "audio.md"))
 
 
 def _spec() -> dict:

@@ -21,13 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from fakescope.server.detectors.face_manipulation import FaceHead
+from fakescope.server.encoders.clip import EMBED_DIM, TOKEN_DIM
 from fakescope.server.features.face import FEATURE_DIM
 from fakescope.training.config import cache_dir, limit_threads, repo_root, resolve_path
 from fakescope.training.recipes.face_data import yunet_path
 from fakescope.training.recipes import face_v2_data as D
 from fakescope.training.recipes import face_v2_video as VV
-
-EMBED_DIM = 512
 
 
 def load_images(cfg: dict, smoke: bool = False, log=print) -> tuple[dict, dict]:
@@ -115,7 +114,7 @@ def fit_head(X: np.ndarray, y: np.ndarray, w: np.ndarray, cfg: dict) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     t = cfg["train"]
-    use = feature_mask(t.get("features", "embed+tokens"))
+    use = feature_mask(t.get("features", "embed+tokens+middle"))
     mean = X.mean(axis=0).astype(np.float64)
     scale = X.std(axis=0).astype(np.float64) + 1e-6
     z = (X - mean) / scale
@@ -126,14 +125,17 @@ def fit_head(X: np.ndarray, y: np.ndarray, w: np.ndarray, cfg: dict) -> dict:
     return {"mean": mean, "scale": scale, "w": coef, "b": np.array([float(lr.intercept_[0])])}
 
 
+FEATURE_PARTS = {"embed": (0, EMBED_DIM), "tokens": (EMBED_DIM, EMBED_DIM + TOKEN_DIM),
+                 "middle": (EMBED_DIM + TOKEN_DIM, FEATURE_DIM)}  # blocks of server.features.face.pooled_features
+
+
 def feature_mask(which: str) -> np.ndarray:
+    """Columns a head may use: '+'-joined parts of FEATURE_PARTS (e.g. "embed+tokens" = face-2.0's features)."""
     m = np.zeros(FEATURE_DIM, bool)
-    if which in ("embed", "embed+tokens"):
-        m[:EMBED_DIM] = True
-    if which in ("tokens", "embed+tokens"):
-        m[EMBED_DIM:] = True
-    if not m.any():
-        raise ValueError(f"unknown feature set {which!r}")
+    for part in which.split("+"):
+        if part not in FEATURE_PARTS:
+            raise ValueError(f"unknown feature set {which!r} (parts: {', '.join(FEATURE_PARTS)})")
+        m[slice(*FEATURE_PARTS[part])] = True
     return m
 
 

