@@ -174,6 +174,10 @@ class AudioData:
         level-normalised, that the encoder reads)."""
         return self.per_clip("audio_lfcc", "lfcc20-v1", k, aug_seed, speech.window_spectral, log)
 
+    def middle(self, k: int, aug_seed: int, log=print) -> np.ndarray:
+        """(N, 1536) pooled middle-layer encoder statistics of variant k (server.features.speech.window_middle)."""
+        return self.per_clip("audio_middle", "whisper-first3-v1", k, aug_seed, speech.window_middle, log)
+
     def baseline_features(self, k: int, aug_seed: int, log=print) -> np.ndarray:
         """(N, 40) MFCC-40 means (the reference recipe's front end, server.features.audio.mfcc_mean)."""
         from fakescope.server.features import audio as logspec_feats

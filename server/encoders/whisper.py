@@ -13,8 +13,12 @@ must see the same numbers. Both go through `WhisperEncoder.frames` / `shared_enc
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import struct
 import threading
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -27,6 +31,11 @@ HOP = 160
 N_MELS = 80
 WIDTH = 384          # d_model of the tiny encoder
 MIN_SAMPLES = N_FFT  # shorter input cannot make one frame
+# The "middle" output: the residual stream after the first MIDDLE_LAYERS of the 4 encoder layers, through
+# the encoder's final LayerNorm. CTranslate2 returns only the last layer, so it runs a second model made of
+# those first layers (first_layers: the pinned file minus the later layers' tensors; it matches the
+# float32 Keras twin's LayerNorm(layer-2 output) to a cosine of 0.997).
+MIDDLE_LAYERS = 3
 
 
 # Slaney mel scale: linear below 1 kHz (200/3 Hz per mel), logarithmic above (27 mels per factor 6.4).
@@ -92,14 +101,14 @@ class WhisperEncoder:
         import ctranslate2
 
         self._ct2 = ctranslate2
-        path = str(path or ensure(ARTIFACT))
-        threads = int(threads or os.environ.get("FAKESCOPE_ENCODER_THREADS", 0) or 2)
-        self.model = ctranslate2.models.Whisper(path, device="cpu", compute_type=compute_type,
-                                                intra_threads=threads, inter_threads=1)
+        self.path = Path(path or ensure(ARTIFACT))
+        self._opts = {"device": "cpu", "compute_type": compute_type, "inter_threads": 1,
+                      "intra_threads": int(threads or os.environ.get("FAKESCOPE_ENCODER_THREADS", 0) or 2)}
+        self.model = ctranslate2.models.Whisper(str(self.path), **self._opts)
+        self._middle = None  # opened on first use: only a model whose input spec asks for it pays for it
         self._lock = threading.Lock()
 
-    def frames(self, wave: np.ndarray) -> np.ndarray:
-        """(T/2, 384) float32 last-layer encoder frames of ONE waveform (T = mel frames)."""
+    def _encode(self, model, wave: np.ndarray) -> np.ndarray:
         mel = log_mel(wave)
         if mel.shape[1] > 3000:
             raise ValueError("the speech encoder takes at most 30 s per call")
@@ -107,10 +116,72 @@ class WhisperEncoder:
             mel = mel[:, :-1]
         sv = self._ct2.StorageView.from_array(np.ascontiguousarray(mel[None]))
         with self._lock:
-            out = self.model.encode(sv, to_cpu=True)
+            out = model.encode(sv, to_cpu=True)
         return np.array(out, dtype=np.float32)[0]
 
+    def frames(self, wave: np.ndarray) -> np.ndarray:
+        """(T/2, 384) float32 last-layer encoder frames of ONE waveform (T = mel frames)."""
+        return self._encode(self.model, wave)
 
-# One per process: detectors and training share one encoder (about 40 MB resident).
+    def middle_frames(self, wave: np.ndarray) -> np.ndarray:
+        """(T/2, 384) float32 frames after the first MIDDLE_LAYERS layers (LayerNorm-ed) of ONE waveform."""
+        with self._lock:
+            if self._middle is None:
+                self._middle = self._ct2.models.Whisper(str(first_layers(self.path, MIDDLE_LAYERS)), **self._opts)
+        return self._encode(self._middle, wave)
+
+
+def first_layers(src: Path, layers: int) -> Path:
+    """A CTranslate2 model of the first `layers` encoder layers of the model in `src`, written once next to
+    it (<src>.first<layers>/) from the already verified pinned file: the same records minus those of the
+    later encoder layers (CTranslate2 builds as many encoder layers as the file has; the decoder stays)."""
+    src = Path(src)
+    dst = src.with_name(f"{src.name}.first{layers}")
+    if (dst / "model.bin").exists():
+        return dst
+    data = (src / "model.bin").read_bytes()
+    pos = 0
+
+    def take(fmt: str):
+        nonlocal pos
+        v = struct.unpack_from("<" + fmt, data, pos)[0]
+        pos += struct.calcsize("<" + fmt)
+        return v
+
+    def skip(n: int):
+        nonlocal pos
+        pos += n
+
+    take("I")
+    skip(take("H"))  # spec name
+    take("I")        # spec revision
+    header_end = pos
+    kept = []
+    for _ in range(take("I")):
+        start = pos
+        n = take("H")
+        name = data[pos:pos + n].rstrip(b"\0").decode()
+        skip(n)
+        skip(4 * take("B"))  # dims
+        take("B")            # dtype
+        skip(take("I"))      # raw bytes
+        layer = re.match(r"encoder/layer_(\d+)/", name)  # not encoder/layer_norm: the final norm stays
+        if layer is None or int(layer.group(1)) < layers:
+            kept.append(data[start:pos])
+    tmp = dst.with_name(f".{dst.name}.{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for f in src.iterdir():
+        if f.name != "model.bin" and f.is_file() and not f.name.startswith("."):  # not the .verified marker
+            shutil.copy(f, tmp / f.name)
+    (tmp / "model.bin").write_bytes(data[:header_end] + struct.pack("<I", len(kept)) + b"".join(kept) + data[pos:])
+    try:
+        os.replace(tmp, dst)
+    except OSError:  # another process made it first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return dst
+
+
+# One per process: detectors and training share one encoder (about 40 MB resident; +30 MB once the
+# middle model is opened).
 shared_encoder = process_singleton(WhisperEncoder)
-

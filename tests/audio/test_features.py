@@ -69,13 +69,14 @@ def test_training_cache_equals_serving_embeddings(shared_dir, tmp_path, monkeypa
     again = data.embeddings(0, cfg["augment"]["seed"], log=lambda *_: None)  # read back from the cache
     np.testing.assert_array_equal(cached, again)
     spectral = data.spectral(0, cfg["augment"]["seed"], log=lambda *_: None)
+    middle = data.middle(0, cfg["augment"]["seed"], log=lambda *_: None)
     for i in (0, len(data) - 1):
         wave = load_audio(data.root / data.table["path"][i])
         served = speech.embed_windows(wave, [0])[0]
         np.testing.assert_array_equal(served, cached[i])
         gate_x, det_x = speech.window_vectors(wave[: speech.window_samples(speech.SPEECH_SPEC)])
         np.testing.assert_array_equal(gate_x, cached[i])
-        np.testing.assert_array_equal(det_x, np.concatenate([cached[i], spectral[i]]))
+        np.testing.assert_array_equal(det_x, np.concatenate([cached[i], middle[i], spectral[i]]))
 
 
 def test_lfcc_statistics_shape_level_and_band():
@@ -96,12 +97,20 @@ def test_lfcc_statistics_shape_level_and_band():
 def test_window_vectors_follow_the_spec():
     x = tone(4.0, 200.0, 0.2)
     gate_x, det_x = speech.window_vectors(x)
-    assert gate_x.shape == (speech.DIM,) and det_x.shape == (speech.DIM + lfcc.DIM,)
+    assert gate_x.shape == (speech.DIM,) and det_x.shape == (2 * speech.DIM + lfcc.DIM,)
     np.testing.assert_array_equal(det_x[: speech.DIM], gate_x)
-    np.testing.assert_array_equal(det_x[speech.DIM:], speech.window_spectral(x))
-    old = {k: v for k, v in speech.SPEECH_SPEC.items() if k != "spectral"}  # a v2.0 manifest entry
-    g0, d0 = speech.window_vectors(x, old)
+    np.testing.assert_array_equal(det_x[speech.DIM:2 * speech.DIM], speech.window_middle(x))
+    np.testing.assert_array_equal(det_x[2 * speech.DIM:], speech.window_spectral(x))
+    assert not np.allclose(det_x[speech.DIM:2 * speech.DIM], gate_x)  # a different layer, not a copy
+    v21 = {k: v for k, v in speech.SPEECH_SPEC.items() if k != "middle"}  # a 2.1 manifest entry
+    g1, d1 = speech.window_vectors(x, v21)
+    np.testing.assert_array_equal(g1, gate_x)
+    np.testing.assert_array_equal(d1, np.concatenate([gate_x, speech.window_spectral(x)]))
+    v20 = {k: v for k, v in v21.items() if k != "spectral"}  # a v2.0 manifest entry
+    g0, d0 = speech.window_vectors(x, v20)
     np.testing.assert_array_equal(g0, gate_x)
     np.testing.assert_array_equal(d0, gate_x)
     with pytest.raises(ValueError):
         speech.window_vectors(x, {**speech.SPEECH_SPEC, "spectral": "cqcc"})
+    with pytest.raises(ValueError):
+        speech.window_vectors(x, {**speech.SPEECH_SPEC, "middle": "first2"})

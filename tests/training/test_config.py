@@ -27,7 +27,8 @@ def test_audio_config_loads():
     # the shipped head is one of the configured heads, on the encoder features the detector computes
     from fakescope.server.features.speech import SPEECH_SPEC
 
-    served = "whisper_lfcc" if SPEECH_SPEC.get("spectral") == "lfcc20" else "whisper"
+    served = "_".join(["whisper"] + (["middle"] if SPEECH_SPEC.get("middle") else [])
+                      + (["lfcc"] if SPEECH_SPEC.get("spectral") == "lfcc20" else []))
     assert cfg["shipped"] in cfg["heads"] and cfg["heads"][cfg["shipped"]]["features"] == served
 
 

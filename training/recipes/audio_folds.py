@@ -35,9 +35,11 @@ def features(data: AudioData, kind: str, variants: int, seed: int) -> list[np.nd
         return [data.baseline_features(k, seed) for k in range(variants + 1)]
     if kind == "lfcc":
         return [data.spectral(k, seed) for k in range(variants + 1)]
-    if kind == "whisper_lfcc":  # the order of server.features.speech.window_vectors' head input
-        return [np.concatenate([e, s], axis=1) for e, s in
-                zip(features(data, "whisper", variants, seed), features(data, "lfcc", variants, seed))]
+    if kind == "middle":
+        return [data.middle(k, seed) for k in range(variants + 1)]
+    if kind in ("whisper_lfcc", "whisper_middle_lfcc"):  # the order of speech.window_vectors' head input
+        parts = ["whisper", "middle", "lfcc"] if kind == "whisper_middle_lfcc" else ["whisper", "lfcc"]
+        return [np.concatenate(p, axis=1) for p in zip(*(features(data, k, variants, seed) for k in parts))]
     if kind == "frames":
         return [data.frames(k, seed) for k in range(variants + 1)]
     raise ValueError(f"unknown features {kind!r}")
