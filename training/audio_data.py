@@ -151,7 +151,7 @@ class AudioData:
         side: list[np.ndarray] = []
 
         def fn(x):
-            f = speech.encoder_frames(x)
+            f = speech.encoder_frames(x, speech.LAST_LAYER_SPEC)
             side.append(half_frames(f))
             return speech.pool(f)
 
@@ -167,16 +167,19 @@ class AudioData:
         """(N, 100, 384) float16 speech-encoder frames of variant k, pairs of frames averaged (the input
         of the frame-level comparison head, training.speech_attention)."""
         return self.per_clip("audio_frames", FRAMES_TAG, k, aug_seed,
-                              lambda x: half_frames(speech.encoder_frames(x)), log, dtype=np.float16)
+                              lambda x: half_frames(speech.encoder_frames(x, speech.LAST_LAYER_SPEC)), log, dtype=np.float16)
 
     def spectral(self, k: int, aug_seed: int, log=print) -> np.ndarray:
         """(N, 120) LFCC statistics of variant k (server.features.speech.window_spectral: the same window,
         level-normalised, that the encoder reads)."""
         return self.per_clip("audio_lfcc", "lfcc20-v1", k, aug_seed, speech.window_spectral, log)
 
-    def middle(self, k: int, aug_seed: int, log=print) -> np.ndarray:
-        """(N, 1536) pooled middle-layer encoder statistics of variant k (server.features.speech.window_middle)."""
-        return self.per_clip("audio_middle", "whisper-first3-v1", k, aug_seed, speech.window_middle, log)
+    def cut_embeddings(self, layers: int, k: int, aug_seed: int, log=print) -> np.ndarray:
+        """(N, 1536) statistics of variant k from the encoder cut to its first `layers` layers
+        (server.features.speech.window_embedding with that spec: the serving function)."""
+        spec = {**speech.SPEECH_SPEC, "encoder_layers": layers}
+        return self.per_clip(f"audio_first{layers}", f"whisper-first{layers}-v1", k, aug_seed,
+                             lambda x: speech.window_embedding(x, spec), log)
 
     def baseline_features(self, k: int, aug_seed: int, log=print) -> np.ndarray:
         """(N, 40) MFCC-40 means (the reference recipe's front end, server.features.audio.mfcc_mean)."""
@@ -185,8 +188,10 @@ class AudioData:
         return self.per_clip("audio_mfcc", "mfcc40", k, aug_seed, lambda x: logspec_feats.mfcc_mean(x)[:, 0], log)
 
 
-def non_speech_embeddings(n: int, seed: int, variants: int, aug_seed: int) -> list[np.ndarray]:
-    """Embeddings of generated non-speech (training.synth_audio): [clean, degraded 1..variants]."""
+def non_speech_embeddings(n: int, seed: int, variants: int, aug_seed: int, layers: int | None = None) -> list[np.ndarray]:
+    """Embeddings of generated non-speech (training.synth_audio): [clean, degraded 1..variants]; from the
+    whole encoder, or from its first `layers` layers."""
+    spec = speech.LAST_LAYER_SPEC if layers is None else {**speech.SPEECH_SPEC, "encoder_layers": layers}
     from . import synth_audio
 
     def make(k: int):
@@ -194,10 +199,11 @@ def non_speech_embeddings(n: int, seed: int, variants: int, aug_seed: int) -> li
             w, _ = synth_audio.non_speech_set(n, seed)
             if k:
                 w, _ = aug.augment_batch(w, seed=aug_seed * 1000 + 700 + k)
-            return np.stack([speech.window_embedding(x) for x in w]).astype(np.float32)
+            return np.stack([speech.window_embedding(x, spec) for x in w]).astype(np.float32)
         return run
 
-    return [cached("audio_nonspeech", key_of(n, seed, k, aug_seed, FEATURE_VERSION, "aug-v2"), make(k))
+    cut = [] if layers is None else [f"first{layers}"]
+    return [cached("audio_nonspeech", key_of(n, seed, k, aug_seed, FEATURE_VERSION, "aug-v2", *cut), make(k))
             for k in range(variants + 1)]
 
 

@@ -31,11 +31,11 @@ HOP = 160
 N_MELS = 80
 WIDTH = 384          # d_model of the tiny encoder
 MIN_SAMPLES = N_FFT  # shorter input cannot make one frame
-# The "middle" output: the residual stream after the first MIDDLE_LAYERS of the 4 encoder layers, through
-# the encoder's final LayerNorm. CTranslate2 returns only the last layer, so it runs a second model made of
-# those first layers (first_layers: the pinned file minus the later layers' tensors; it matches the
-# float32 Keras twin's LayerNorm(layer-2 output) to a cosine of 0.997).
-MIDDLE_LAYERS = 3
+# Encoders cut to their first k of 4 layers (frames(wave, layers=k)): CTranslate2 returns only the last
+# layer, so a shallower output comes from a second model made of those layers (first_layers: the pinned file
+# minus the later layers' tensors). Its frames are the layer-k output through the encoder's final LayerNorm
+# (matching the float32 Keras twin to a cosine of 0.997). Lower layers keep more of the signal's texture.
+LAYERS = 4
 
 
 # Slaney mel scale: linear below 1 kHz (200/3 Hz per mel), logarithmic above (27 mels per factor 6.4).
@@ -104,8 +104,7 @@ class WhisperEncoder:
         self.path = Path(path or ensure(ARTIFACT))
         self._opts = {"device": "cpu", "compute_type": compute_type, "inter_threads": 1,
                       "intra_threads": int(threads or os.environ.get("FAKESCOPE_ENCODER_THREADS", 0) or 2)}
-        self.model = ctranslate2.models.Whisper(str(self.path), **self._opts)
-        self._middle = None  # opened on first use: only a model whose input spec asks for it pays for it
+        self._models: dict[int, object] = {}  # by number of layers, each opened on first use
         self._lock = threading.Lock()
 
     def _encode(self, model, wave: np.ndarray) -> np.ndarray:
@@ -119,16 +118,17 @@ class WhisperEncoder:
             out = model.encode(sv, to_cpu=True)
         return np.array(out, dtype=np.float32)[0]
 
-    def frames(self, wave: np.ndarray) -> np.ndarray:
-        """(T/2, 384) float32 last-layer encoder frames of ONE waveform (T = mel frames)."""
-        return self._encode(self.model, wave)
-
-    def middle_frames(self, wave: np.ndarray) -> np.ndarray:
-        """(T/2, 384) float32 frames after the first MIDDLE_LAYERS layers (LayerNorm-ed) of ONE waveform."""
+    def frames(self, wave: np.ndarray, layers: int | None = None) -> np.ndarray:
+        """(T/2, 384) float32 encoder frames of ONE waveform (T = mel frames): the last layer's, or with
+        `layers` = k < 4 those of the encoder cut to its first k layers (that model opened on first use)."""
+        layers = LAYERS if layers is None else int(layers)
+        if not 1 <= layers <= LAYERS:
+            raise ValueError(f"encoder layers must be 1-{LAYERS}, got {layers}")
         with self._lock:
-            if self._middle is None:
-                self._middle = self._ct2.models.Whisper(str(first_layers(self.path, MIDDLE_LAYERS)), **self._opts)
-        return self._encode(self._middle, wave)
+            if layers not in self._models:
+                path = self.path if layers == LAYERS else first_layers(self.path, layers)
+                self._models[layers] = self._ct2.models.Whisper(str(path), **self._opts)
+        return self._encode(self._models[layers], wave)
 
 
 def first_layers(src: Path, layers: int) -> Path:
@@ -182,6 +182,5 @@ def first_layers(src: Path, layers: int) -> Path:
     return dst
 
 
-# One per process: detectors and training share one encoder (about 40 MB resident; +30 MB once the
-# middle model is opened).
+# One per process: detectors and training share one encoder (about 40 MB resident per depth in use).
 shared_encoder = process_singleton(WhisperEncoder)

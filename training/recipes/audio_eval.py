@@ -191,7 +191,8 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
                                 "auc_all_variants": quality_auc(np.concatenate(q), qy, qg)}
     if weights is not None:
         res["quality_invariant"]["auc_all_variants_weighted"] = quality_auc(np.concatenate(q), qy, qg, weights)
-    _, res["gate"] = folds.gate_figures(cfg, data, folds.features(data, "whisper", nv, seed), smoke, log=log)
+    gate_feats = folds.features(data, cfg["gate"].get("features", "whisper"), nv, seed)
+    _, res["gate"] = folds.gate_figures(cfg, data, gate_feats, smoke, log=log)
     prev = cfg.get("previous", {})
     new_on_prev = {r["fold"]: r["auc"] for r in res["heads"][ship]["folds"] if r["fold"] in prev.get("leave_source_out_auc", {})}
     res["previous"] = {**prev, "new_on_same_folds": new_on_prev,
@@ -226,8 +227,13 @@ def readme_row(readme: Path, cfg: dict, entry: dict, res: dict) -> None:
     role = "advisory" if is_advisory(entry["heldout_auc"], entry["heldout_worst_auc"]) else "decisive"
     publish.replace_readme_row(readme, cfg["model_key"], publish.readme_model_row(
         cfg["model_key"], entry["version"], "audio, video soundtrack", "synthetic, converted or vocoded speech "
-        "(Whisper tiny.en encoder + LFCC statistics, linear head)", entry["heldout_auc"],
+        f"(Whisper tiny.en encoder{_depth(entry)} + LFCC statistics, linear head)", entry["heldout_auc"],
         f"mean of {h['n_folds']} leave-one-source-out folds (worst {entry['heldout_worst_auc']:.3f})", role, "audio.md"))
+
+
+def _depth(entry: dict) -> str:
+    k = (entry.get("input") or {}).get("encoder_layers")
+    return f", first {k} layers" if k else ""
 
 
 def _spec() -> dict:

@@ -28,20 +28,31 @@ def fold_of(cfg: dict, table: dict, y: np.ndarray, min_per_class: int | None = N
     return fold
 
 
+BASE_KINDS = ("whisper", "first1", "first2", "first3", "mfcc", "lfcc", "frames")
+
+
+def encoder_layers(kind: str) -> int | None:
+    """The encoder depth of a statistics kind: "firstK" -> K, "whisper" (the whole encoder) -> None."""
+    return int(kind[5:]) if kind.startswith("first") else None
+
+
 def features(data: AudioData, kind: str, variants: int, seed: int) -> list[np.ndarray]:
+    """[clean, degraded 1..variants] feature arrays of a kind: "whisper" = statistics of the whole encoder's
+    frames, "firstK" = of the encoder cut to K layers, "lfcc", "mfcc", "frames"; "a_b_..." = those side by
+    side in that order (the order of speech.window_vectors' head input, e.g. "first2_lfcc")."""
     if kind == "whisper":
         return [data.embeddings(k, seed) for k in range(variants + 1)]
+    if kind.startswith("first") and kind in BASE_KINDS:
+        return [data.cut_embeddings(encoder_layers(kind), k, seed) for k in range(variants + 1)]
     if kind == "mfcc":
         return [data.baseline_features(k, seed) for k in range(variants + 1)]
     if kind == "lfcc":
         return [data.spectral(k, seed) for k in range(variants + 1)]
-    if kind == "middle":
-        return [data.middle(k, seed) for k in range(variants + 1)]
-    if kind in ("whisper_lfcc", "whisper_middle_lfcc"):  # the order of speech.window_vectors' head input
-        parts = ["whisper", "middle", "lfcc"] if kind == "whisper_middle_lfcc" else ["whisper", "lfcc"]
-        return [np.concatenate(p, axis=1) for p in zip(*(features(data, k, variants, seed) for k in parts))]
     if kind == "frames":
         return [data.frames(k, seed) for k in range(variants + 1)]
+    parts = kind.split("_")
+    if len(parts) > 1 and all(p in BASE_KINDS and p != "frames" for p in parts):
+        return [np.concatenate(p, axis=1) for p in zip(*(features(data, k, variants, seed) for k in parts))]
     raise ValueError(f"unknown features {kind!r}")
 
 
@@ -166,8 +177,9 @@ def gate_figures(cfg: dict, data: AudioData, feats: list[np.ndarray], smoke: boo
     g = cfg["gate"]
     sm = cfg["smoke"] if smoke else {}
     nv = len(feats) - 1
-    ns_train = non_speech_embeddings(sm.get("non_speech_clips", g["non_speech_clips"]), g["seed"], nv, cfg["augment"]["seed"])
-    ns_test = non_speech_embeddings(sm.get("test_clips", g["test_clips"]), g["test_seed"], nv, cfg["augment"]["seed"] + 1)
+    layers = encoder_layers(g.get("features", "whisper"))  # the gate's input: statistics of this encoder depth
+    ns_train = non_speech_embeddings(sm.get("non_speech_clips", g["non_speech_clips"]), g["seed"], nv, cfg["augment"]["seed"], layers)
+    ns_test = non_speech_embeddings(sm.get("test_clips", g["test_clips"]), g["test_seed"], nv, cfg["augment"]["seed"] + 1, layers)
     xs_ns = np.concatenate(ns_train)
     groups = np.asarray(data.table["group"], dtype=object)
     ug = np.array(sorted(set(groups)), dtype=object)
