@@ -177,7 +177,7 @@ class AudioData:
     def cut_embeddings(self, layers: int, k: int, aug_seed: int, log=print) -> np.ndarray:
         """(N, 1536) statistics of variant k from the encoder cut to its first `layers` layers
         (server.features.speech.window_embedding with that spec: the serving function)."""
-        spec = {**speech.SPEECH_SPEC, "encoder_layers": layers}
+        spec = speech.spec_at_depth(layers)
         return self.per_clip(f"audio_first{layers}", f"whisper-first{layers}-v1", k, aug_seed,
                              lambda x: speech.window_embedding(x, spec), log)
 
@@ -191,7 +191,7 @@ class AudioData:
 def non_speech_embeddings(n: int, seed: int, variants: int, aug_seed: int, layers: int | None = None) -> list[np.ndarray]:
     """Embeddings of generated non-speech (training.synth_audio): [clean, degraded 1..variants]; from the
     whole encoder, or from its first `layers` layers."""
-    spec = speech.LAST_LAYER_SPEC if layers is None else {**speech.SPEECH_SPEC, "encoder_layers": layers}
+    spec = speech.spec_at_depth(layers)
     from . import synth_audio
 
     def make(k: int):

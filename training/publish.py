@@ -173,6 +173,13 @@ def publish_manifest_entry(models_dir: str | Path, key: str, *, model_file: str 
     return entry
 
 
+def role(heldout_auc: float, worst_auc: float) -> str:
+    """"advisory" or "decisive": what the server's rule (server/verdict.py) makes of these held-out figures."""
+    from fakescope.server.verdict import is_advisory
+
+    return "advisory" if is_advisory(heldout_auc, worst_auc) else "decisive"
+
+
 def role_text(heldout_auc: float | None, how: str, worst_auc: float | None = None) -> str:
     """The card's "Role in the verdict" paragraph: whether the server lets this model decide a verdict,
     from the mean held-out AUC and the worst held-out fold (`how` names the evaluation, e.g.

@@ -19,6 +19,7 @@ import struct
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -131,6 +132,45 @@ class WhisperEncoder:
         return self._encode(self._models[layers], wave)
 
 
+class Ct2Variable(NamedTuple):
+    name: str
+    dims: tuple[int, ...]
+    dtype: int      # CTranslate2's dtype code
+    data: slice     # its raw bytes in the file
+    record: slice   # its whole record, name to raw bytes
+
+
+def ct2_variables(data: bytes, what: str = "model.bin") -> tuple[slice, list[Ct2Variable], int]:
+    """Walk a CTranslate2 model file (binary version >= 5): a version, the spec name and revision, then per
+    variable its name, rank, dims, dtype and raw bytes (little endian), then aliases. Returns (the header,
+    the variables, where the aliases begin)."""
+    pos = 0
+
+    def take(fmt: str):
+        nonlocal pos
+        v = struct.unpack_from("<" + fmt, data, pos)[0]
+        pos += struct.calcsize("<" + fmt)
+        return v
+
+    if take("I") < 5:
+        raise ValueError(f"{what}: CTranslate2 binary version too old for this reader")
+    n = take("H")     # (pos += take(...) would add to the position from before the call)
+    pos += n          # spec name
+    take("I")         # spec revision
+    header = slice(0, pos)
+    variables = []
+    for _ in range(take("I")):
+        start = pos
+        n = take("H")
+        name = bytes(data[pos:pos + n]).rstrip(b"\0").decode()
+        pos += n
+        dims = tuple(take("I") for _ in range(take("B")))
+        dtype, nbytes = take("B"), take("I")
+        variables.append(Ct2Variable(name, dims, dtype, slice(pos, pos + nbytes), slice(start, pos + nbytes)))
+        pos += nbytes
+    return header, variables, pos
+
+
 def first_layers(src: Path, layers: int) -> Path:
     """A CTranslate2 model of the first `layers` encoder layers of the model in `src`, written once next to
     it (<src>.first<layers>/) from the already verified pinned file: the same records minus those of the
@@ -140,41 +180,19 @@ def first_layers(src: Path, layers: int) -> Path:
     if (dst / "model.bin").exists():
         return dst
     data = (src / "model.bin").read_bytes()
-    pos = 0
-
-    def take(fmt: str):
-        nonlocal pos
-        v = struct.unpack_from("<" + fmt, data, pos)[0]
-        pos += struct.calcsize("<" + fmt)
-        return v
-
-    def skip(n: int):
-        nonlocal pos
-        pos += n
-
-    take("I")
-    skip(take("H"))  # spec name
-    take("I")        # spec revision
-    header_end = pos
+    header, variables, aliases = ct2_variables(data, str(src / "model.bin"))
     kept = []
-    for _ in range(take("I")):
-        start = pos
-        n = take("H")
-        name = data[pos:pos + n].rstrip(b"\0").decode()
-        skip(n)
-        skip(4 * take("B"))  # dims
-        take("B")            # dtype
-        skip(take("I"))      # raw bytes
-        layer = re.match(r"encoder/layer_(\d+)/", name)  # not encoder/layer_norm: the final norm stays
+    for v in variables:
+        layer = re.match(r"encoder/layer_(\d+)/", v.name)  # not encoder/layer_norm: the final norm stays
         if layer is None or int(layer.group(1)) < layers:
-            kept.append(data[start:pos])
+            kept.append(data[v.record])
     tmp = dst.with_name(f".{dst.name}.{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     for f in src.iterdir():
         if f.name != "model.bin" and f.is_file() and not f.name.startswith("."):  # not the .verified marker
             shutil.copy(f, tmp / f.name)
-    (tmp / "model.bin").write_bytes(data[:header_end] + struct.pack("<I", len(kept)) + b"".join(kept) + data[pos:])
+    (tmp / "model.bin").write_bytes(data[header] + struct.pack("<I", len(kept)) + b"".join(kept) + data[aliases:])
     try:
         os.replace(tmp, dst)
     except OSError:  # another process made it first

@@ -7,16 +7,15 @@ stride 2, padded one frame on each side as Whisper's PyTorch code does), sinusoi
 pre-norm transformer layers (6 heads, fused QKV, MLP 1536), a final LayerNorm. In float32 it matches the
 CTranslate2 int8 frames to a cosine of about 0.99 (the int8 rounding; tests/encoders/test_whisper_keras.py).
 
-The CTranslate2 model file is a flat list of named tensors: a version, the spec name and revision, then per
-variable its name, rank, dims, dtype and raw bytes (little endian); aliases at the end are not needed here."""
+The CTranslate2 model file is a flat list of named tensors (walked by server.encoders.whisper.ct2_variables,
+which also cuts the encoder down for the served model)."""
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 
 import numpy as np
 
-from .whisper import ARTIFACT, N_MELS, WIDTH
+from .whisper import ARTIFACT, N_MELS, WIDTH, ct2_variables
 
 _DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}
 LAYERS, HEADS, MLP = 4, 6, 1536
@@ -24,27 +23,15 @@ LAYERS, HEADS, MLP = 4, 6, 1536
 
 def read_ct2(path: str | Path, prefix: str = "encoder/") -> dict[str, np.ndarray]:
     """{name: array} of the variables whose name starts with `prefix` (float tensors as float32)."""
+    data = memoryview(Path(path).read_bytes())
     out = {}
-    with open(path, "rb") as f:
-        def take(fmt):
-            return struct.unpack("<" + fmt, f.read(struct.calcsize("<" + fmt)))[0]
-
-        def text():
-            return f.read(take("H")).rstrip(b"\0").decode()
-
-        if take("I") < 5:
-            raise ValueError(f"{path}: CTranslate2 binary version too old for this reader")
-        text(), take("I")  # spec name, revision
-        for _ in range(take("I")):
-            name, rank = text(), take("B")
-            dims = [take("I") for _ in range(rank)]
-            dtype, nbytes = _DTYPES.get(take("B")), take("I")
-            raw = f.read(nbytes)
-            if name.startswith(prefix):
-                if dtype is None:
-                    raise ValueError(f"{path}: {name} has a dtype this reader does not know")
-                a = np.frombuffer(raw, dtype).reshape(dims)
-                out[name[len(prefix):]] = a.astype(np.float32) if a.dtype.kind == "f" else a.copy()
+    for v in ct2_variables(data, str(path))[1]:
+        if v.name.startswith(prefix):
+            dtype = _DTYPES.get(v.dtype)
+            if dtype is None:
+                raise ValueError(f"{path}: {v.name} has a dtype this reader does not know")
+            a = np.frombuffer(data[v.data], dtype).reshape(v.dims)
+            out[v.name[len(prefix):]] = a.astype(np.float32) if a.dtype.kind == "f" else a.copy()
     return out
 
 

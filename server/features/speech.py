@@ -29,6 +29,11 @@ SPEECH_SPEC = {"features": "whisper_tiny_en_stats4", "sr": RATE, "window_s": 4.0
                "encoder_layers": 2, "level": "rms -26 dBFS", "spectral": "lfcc20"}
 # the same features from the whole encoder (audio_speech 2.0-2.1 manifests; the card's comparison rows)
 LAST_LAYER_SPEC = {k: v for k, v in SPEECH_SPEC.items() if k != "encoder_layers"}
+
+
+def spec_at_depth(layers: int | None) -> dict:
+    """SPEECH_SPEC reading the encoder cut to its first `layers` layers (None: the whole encoder)."""
+    return LAST_LAYER_SPEC if layers is None else {**SPEECH_SPEC, "encoder_layers": layers}
 DIM = 4 * whisper.WIDTH  # the encoder statistics (the gate's input)
 SPECTRAL = {"lfcc20": lfcc.lfcc_stats}  # spec["spectral"] -> statistics of the prepared window
 
@@ -60,7 +65,11 @@ def prepared_window(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> np.ndarray:
 def encoder_frames(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> np.ndarray:
     """(200, 384) encoder frames of one window (fitted to spec["window_s"], level-normalised), from the
     encoder's first spec["encoder_layers"] layers (all of them when the spec does not say)."""
-    return whisper.shared_encoder().frames(prepared_window(wave, spec), spec.get("encoder_layers"))
+    return _frames(prepared_window(wave, spec), spec)
+
+
+def _frames(x: np.ndarray, spec: dict) -> np.ndarray:
+    return whisper.shared_encoder().frames(x, spec.get("encoder_layers"))
 
 
 def _spectral(x: np.ndarray, spec: dict) -> np.ndarray:
@@ -77,7 +86,7 @@ def window_vectors(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> tuple[np.ndarr
     """(gate input (DIM,), fake/real head input) of one window: the encoder statistics, and the same
     followed by the window's spectral statistics (just the encoder statistics when the spec has none)."""
     x = prepared_window(wave, spec)
-    emb = pool(whisper.shared_encoder().frames(x, spec.get("encoder_layers")))
+    emb = pool(_frames(x, spec))
     return emb, np.concatenate([emb, _spectral(x, spec)]).astype(np.float32)
 
 

@@ -199,8 +199,6 @@ def publish_all(cfg: dict, res: dict, table: dict) -> dict:
                   "folds": {r["fold"]: round(r["auc"], 4) for r in loso_rows}},
         data_manifest=resolve_path(cfg["data"]["images"]) / "MANIFEST.csv",
         card=str(card.relative_to(models)), heldout_auc=mean, heldout_worst_auc=worst)
-    from fakescope.server.verdict import is_advisory
-
-    out["role"] = "advisory" if is_advisory(entry["heldout_auc"], entry["heldout_worst_auc"]) else "decisive"
+    out["role"] = publish.role(entry["heldout_auc"], entry["heldout_worst_auc"])
     publish.replace_readme_row(repo_root() / "README.md", cfg["model_key"], readme_row(cfg, entry["heldout_auc"], out["role"]))
     return out

@@ -59,7 +59,7 @@ def train(cfg: dict, out_dir: Path, smoke: bool = False, log=print) -> dict:
     log(f"training rows: {len(data)} clips x {nv + 1} variants ({int(data.y.sum())} fake clips, "
         f"{int(data.generated.sum())} generated)")
     head = fit_detector(cfg, data, feats, training_weights(cfg, data, nv))
-    gate_feats = audio_folds.features(data, cfg["gate"].get("features", "whisper"), nv, cfg["augment"]["seed"])  # the encoder part
+    gate_feats = audio_folds.features(data, audio_folds.gate_kind(cfg), nv, cfg["augment"]["seed"])
     gate, gate_res = audio_folds.gate_figures(cfg, data, gate_feats, smoke, log=log)
     path = out_dir / cfg["model_file"]
     np.savez(path, **head, **gate)

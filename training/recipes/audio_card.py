@@ -196,12 +196,12 @@ does it up front) and generates the fakes; everything is cached under `.cache/`.
 def _margin(h: dict) -> str:
     """A line when the worst fold sits within 0.02 of the decisive rule's 0.60: the role could flip with a
     handful of clips."""
-    from fakescope.server.verdict import DECISIVE_MIN_WORST_FOLD_AUC as floor, is_advisory
+    from fakescope.server.verdict import DECISIVE_MIN_WORST_FOLD_AUC as floor
 
     gap = h["worst"] - floor
     if abs(gap) >= 0.02:
         return ""
-    role = "advisory" if is_advisory(h["mean"], h["worst"]) else "decisive"
+    role = publish.role(h["mean"], h["worst"])
     ci = next((r.get("auc_interval") for r in h["folds"] if r["fold"] == h["worst_fold"]), None)
     return (f"\n- The role ({role}) hangs on one fold: the worst, {h['worst_fold']}, scores {num(h['worst'])}, "
             f"{abs(gap):.3f} {'above' if gap >= 0 else 'below'} the rule's {floor:.2f}; a few clips of that fold ranked the "

@@ -191,8 +191,7 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
                                 "auc_all_variants": quality_auc(np.concatenate(q), qy, qg)}
     if weights is not None:
         res["quality_invariant"]["auc_all_variants_weighted"] = quality_auc(np.concatenate(q), qy, qg, weights)
-    gate_feats = folds.features(data, cfg["gate"].get("features", "whisper"), nv, seed)
-    _, res["gate"] = folds.gate_figures(cfg, data, gate_feats, smoke, log=log)
+    _, res["gate"] = folds.gate_figures(cfg, data, folds.features(data, folds.gate_kind(cfg), nv, seed), smoke, log=log)
     prev = cfg.get("previous", {})
     new_on_prev = {r["fold"]: r["auc"] for r in res["heads"][ship]["folds"] if r["fold"] in prev.get("leave_source_out_auc", {})}
     res["previous"] = {**prev, "new_on_same_folds": new_on_prev,
@@ -221,10 +220,8 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
 
 def readme_row(readme: Path, cfg: dict, entry: dict, res: dict) -> None:
     """Rewrite the README Models-table row of this model from the manifest entry just written."""
-    from fakescope.server.verdict import is_advisory
-
     h = res["heads"][cfg["shipped"]]
-    role = "advisory" if is_advisory(entry["heldout_auc"], entry["heldout_worst_auc"]) else "decisive"
+    role = publish.role(entry["heldout_auc"], entry["heldout_worst_auc"])
     publish.replace_readme_row(readme, cfg["model_key"], publish.readme_model_row(
         cfg["model_key"], entry["version"], "audio, video soundtrack", "synthetic, converted or vocoded speech "
         f"(Whisper tiny.en encoder{_depth(entry)} + LFCC statistics, linear head)", entry["heldout_auc"],

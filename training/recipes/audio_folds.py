@@ -36,6 +36,11 @@ def encoder_layers(kind: str) -> int | None:
     return int(kind[5:]) if kind.startswith("first") else None
 
 
+def gate_kind(cfg: dict) -> str:
+    """The feature kind the speech gate reads (the encoder statistics of the served depth)."""
+    return cfg["gate"].get("features", "whisper")
+
+
 def features(data: AudioData, kind: str, variants: int, seed: int) -> list[np.ndarray]:
     """[clean, degraded 1..variants] feature arrays of a kind: "whisper" = statistics of the whole encoder's
     frames, "firstK" = of the encoder cut to K layers, "lfcc", "mfcc", "frames"; "a_b_..." = those side by
@@ -177,7 +182,7 @@ def gate_figures(cfg: dict, data: AudioData, feats: list[np.ndarray], smoke: boo
     g = cfg["gate"]
     sm = cfg["smoke"] if smoke else {}
     nv = len(feats) - 1
-    layers = encoder_layers(g.get("features", "whisper"))  # the gate's input: statistics of this encoder depth
+    layers = encoder_layers(gate_kind(cfg))  # the gate's input: statistics of this encoder depth
     ns_train = non_speech_embeddings(sm.get("non_speech_clips", g["non_speech_clips"]), g["seed"], nv, cfg["augment"]["seed"], layers)
     ns_test = non_speech_embeddings(sm.get("test_clips", g["test_clips"]), g["test_seed"], nv, cfg["augment"]["seed"] + 1, layers)
     xs_ns = np.concatenate(ns_train)

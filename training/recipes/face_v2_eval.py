@@ -296,13 +296,10 @@ def evaluate_face_v2(cfg: dict, smoke: bool = False) -> dict:
         data_manifest=resolve_path(cfg["data"]["images"]) / "MANIFEST.csv", card=str(card.relative_to(repo / "models")),
         heldout_auc=res["heldout_auc"], heldout_worst_auc=res["heldout_worst_auc"])
     publish.write_metrics_json(repo / "models" / "cards" / "face_metrics.json", res)
-    from fakescope.server.verdict import is_advisory
-
-    role = "advisory" if is_advisory(res["heldout_auc"], res["heldout_worst_auc"]) else "decisive"
     publish.replace_readme_row(repo / "README.md", cfg["model_key"], publish.readme_model_row(
         cfg["model_key"], cfg["version"], "image, video", "manipulated, swapped or generated faces (CLIP ViT-B/16 "
         "features of YuNet crops)", res["heldout_auc"], f"leave-one-source-out mean over {len(sf)} face sources "
-        f"(worst fold {res['heldout_worst_auc']:.3f})", role, "face.md"))
+        f"(worst fold {res['heldout_worst_auc']:.3f})", publish.role(res["heldout_auc"], res["heldout_worst_auc"]), "face.md"))
     return {"loso_mean": round(res["heldout_auc"], 4), "loso_worst": round(res["heldout_worst_auc"], 4),
             "loso_degraded_mean": round(res["loso"]["degraded"]["mean"], 4), "v1_loso_mean": res["loso"]["v1"]["mean"],
             "lofo": {k: round(v["auc"], 4) for k, v in res["family_folds"].items()},
