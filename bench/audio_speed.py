@@ -1,5 +1,5 @@
 """Speed of the audio detector on 60 s of real speech: median of N end-to-end predict() calls (decode,
-energy gate, one Whisper tiny.en encoder call per 4 s window every 2 s, speech gate and fake/real heads,
+energy gate, 4 s windows every 2 s, 8 per Whisper tiny.en encoder call, speech gate and fake/real heads,
 calibration), with the shipped model.
 
     python bench/audio_speed.py [--seconds 60] [--runs 7]

@@ -24,6 +24,7 @@ from .base import Detector, register
 DEFAULT_SERVING = {"hop_s": 2.0, "min_speech_s": 1.0, "max_seconds": 600}
 NO_SPEECH = "no speech found"
 _MIN_WINDOW_ENERGY = 0.25  # windows with less sound than this share are pauses: not scored
+_WINDOWS_PER_CALL = 8  # windows per encoder call: the same features, less per-call overhead, progress in steps
 
 
 @register
@@ -80,17 +81,19 @@ class AudioSpeechDetector(Detector):
                 "to judge a voice", timings=timings)
         ctx.progress("scoring audio", 0.1)
         gate_x, det_x = [], []
-        for i, s in enumerate(starts):
-            g, d = speech.window_vectors(wave[s:s + speech.window_samples(spec)], spec)
+        win = speech.window_samples(spec)
+        for i in range(0, len(starts), _WINDOWS_PER_CALL):
+            g, d = speech.windows_vectors([wave[s:s + win] for s in starts[i:i + _WINDOWS_PER_CALL]], spec)
             gate_x.append(g)
             det_x.append(d)
-            ctx.progress("scoring audio", 0.1 + 0.8 * (i + 1) / len(starts))
-        p_speech = speech.head_probability(self.model, "gate", np.stack(gate_x))
+            ctx.progress("scoring audio", 0.1 + 0.8 * min(i + _WINDOWS_PER_CALL, len(starts)) / len(starts))
+        gate_x, det_x = np.concatenate(gate_x), np.concatenate(det_x)
+        p_speech = speech.head_probability(self.model, "gate", gate_x)
         is_speech = p_speech >= gate_th
         if not is_speech.any():
             return self.not_applicable(NO_SPEECH, timings={**timings, "score": round(time.perf_counter() - t_dec, 3)},
                                        speech_probability=round(float(p_speech.max()), 4))
-        raw = speech.head_probability(self.model, "detector", np.stack(det_x)[is_speech])
+        raw = speech.head_probability(self.model, "detector", det_x[is_speech])
         params = self.entry.get("calibration")
         # aggregate raw probabilities first, then calibrate once: the calibration was fitted on
         # single-window clip scores, and averaging keeps the scale of a single window

@@ -85,9 +85,18 @@ def window_spectral(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> np.ndarray:
 def window_vectors(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> tuple[np.ndarray, np.ndarray]:
     """(gate input (DIM,), fake/real head input) of one window: the encoder statistics, and the same
     followed by the window's spectral statistics (just the encoder statistics when the spec has none)."""
-    x = prepared_window(wave, spec)
-    emb = pool(_frames(x, spec))
-    return emb, np.concatenate([emb, _spectral(x, spec)]).astype(np.float32)
+    gate_x, det_x = windows_vectors([wave], spec)
+    return gate_x[0], det_x[0]
+
+
+def windows_vectors(waves: list[np.ndarray], spec: dict = SPEECH_SPEC) -> tuple[np.ndarray, np.ndarray]:
+    """window_vectors of several windows, stacked: (N, DIM) and (N, head input); the encoder runs on a few
+    windows per call (server.encoders.whisper.frames_batch: the same frames as one window per call)."""
+    xs = [prepared_window(w, spec) for w in waves]
+    frames = whisper.shared_encoder().frames_batch(xs, spec.get("encoder_layers"))
+    emb = np.stack([pool(f) for f in frames]).reshape(len(xs), DIM)
+    spectral = np.stack([_spectral(x, spec) for x in xs]).reshape(len(xs), -1)
+    return emb, np.concatenate([emb, spectral], axis=1).astype(np.float32)
 
 
 def pool(frames: np.ndarray) -> np.ndarray:

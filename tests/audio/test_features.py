@@ -110,6 +110,14 @@ def test_window_vectors_follow_the_spec():
     g0, d0 = speech.window_vectors(x, v20)
     np.testing.assert_array_equal(g0, g1)
     np.testing.assert_array_equal(d0, g1)
+    # several windows at once (the detector's call): the same vectors as one window at a time
+    y = tone(3.0, 300.0, 0.1)
+    gates, dets = speech.windows_vectors([x, y, x])
+    np.testing.assert_allclose(gates[0], gate_x, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(dets[2], det_x, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(dets[1], speech.window_vectors(y)[1], rtol=0, atol=1e-5)
+    gates0, dets0 = speech.windows_vectors([x], v20)
+    np.testing.assert_array_equal(gates0, dets0)
     with pytest.raises(ValueError):
         speech.window_vectors(x, {**speech.SPEECH_SPEC, "spectral": "cqcc"})
     with pytest.raises(ValueError):

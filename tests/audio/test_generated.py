@@ -28,3 +28,14 @@ def test_only_english_reals_with_a_real_sentence_are_read():
 def test_detokenize_bytes_and_specials():
     assert detokenize(["<|startoftranscript|>", "ĠHello", ",", "Ġworld", "<|endoftext|>"]) == "Hello, world"
     assert detokenize(["ĠIt", "âĢĻ", "s"]) == "It\u2019s"
+
+
+def test_transcribe_reads_a_real_sentence(shared_dir):
+    """The transcripts the TTS fakes speak come from the pinned Whisper model's decoder (the shared encoder's
+    whole model): LJSpeech LJ001-0002 is "in being comparatively modern." """
+    from fakescope.server.media.decode import load_audio
+    from fakescope.training.tts.texts import transcribe
+
+    wave = load_audio(shared_dir / "datasets/audio/real/ljspeech_coqui/LJ001-0002.flac")
+    text = transcribe(wave).lower()
+    assert "comparatively modern" in text, text

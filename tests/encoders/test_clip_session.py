@@ -1,9 +1,9 @@
-"""The CLIP session computes exact int8 products on every x86 CPU (not only on VNNI ones)."""
+"""The CLIP session computes exact int8 products on every x86 CPU (VNNI ones natively, others on request)."""
 import numpy as np
 import pytest
 
 from fakescope.server.encoders import artifacts
-from fakescope.server.encoders.clip import ClipImageEncoder
+from fakescope.server.encoders.clip import ClipImageEncoder, exact_int8_needed
 
 
 @pytest.fixture(scope="module")
@@ -15,9 +15,30 @@ def encoder():
     return ClipImageEncoder(path / "clip_encoder.int8.onnx")
 
 
-def test_session_asks_for_exact_int8_products(encoder):
+def test_session_asks_for_exact_int8_products_unless_the_cpu_has_vnni(encoder):
     # without it, AVX2-only CPUs saturate int16 partial sums and every embedding is wrong
-    assert encoder.session.get_session_options().get_session_config_entry("session.x64quantprecision") == "1"
+    want = "1" if exact_int8_needed() else "0"
+    assert encoder.session.get_session_options().get_session_config_entry("session.x64quantprecision") == want
+    assert exact_int8_needed("processor: 0\nflags\t\t: fpu sse2 avx2 fma\n")
+    assert not exact_int8_needed("processor: 0\nflags\t\t: fpu sse2 avx2 fma avx512f avx512_vnni\n")
+    assert exact_int8_needed("")  # unknown CPU: exact
+
+
+def test_the_session_of_this_cpu_computes_the_exact_products(encoder, monkeypatch, shared_dir):
+    """On a VNNI CPU the session runs without the exact-products entry: its outputs must equal, bit for
+    bit, those of a session that asks for them (on other CPUs both sessions ask, and this holds trivially)."""
+    from PIL import Image
+
+    monkeypatch.setenv("FAKESCOPE_CLIP_EXACT", "1")
+    exact = ClipImageEncoder(artifacts.ensure("clip_vit_b16_int8") / "clip_encoder.int8.onnx")
+    assert exact.session.get_session_options().get_session_config_entry("session.x64quantprecision") == "1"
+    photos = sorted((shared_dir / "datasets/images").rglob("*.jpg"))[:3]
+    assert len(photos) == 3
+    rgbs = [np.asarray(Image.open(p).convert("RGB")) for p in photos]
+    rgbs.append((np.random.default_rng(9).random((300, 200, 3)) * 255).astype(np.uint8))
+    for rgb in rgbs:
+        for a, b in zip(encoder.run(rgb), exact.run(rgb)):
+            assert np.array_equal(a, b)
 
 
 def test_embedding_is_deterministic_and_unit_length(encoder):

@@ -171,8 +171,9 @@ part with energy; speech gate per window; fake/real head on the speech windows; 
 averaged, then calibrated and banded; per-window scores in `regions.segments`.
 Speed (bench/audio_speed.py, 60 s of speech, median of {sp['runs'] if sp else '–'}): **{f"{sp['median_s']:.3f} s" if sp else 'not measured'}** (target ≤ 1 s;
 fastest run {f"{sp['min_s']:.3f} s" if sp else '–'}; measured with a 1-minute load average of {sp.get('load_average_1min') if sp else '–'} on
-{sp.get('cpus') if sp else '–'} shared cores, vector extensions {', '.join(sp.get('vector_isa') or ['–']) if sp else '–'}: one encoder call per window;
-the whole encoder takes about 12 ms on an idle core pair with VNNI, 35-100 ms with AVX2 alone, a cut one less)."""),
+{sp.get('cpus') if sp else '–'} shared cores, vector extensions {', '.join(sp.get('vector_isa') or ['–']) if sp else '–'}: 4 s windows every 2 s, 8 windows per
+encoder call; per window the 2-layer encoder takes about 11-13 ms on an idle core pair with VNNI, the whole one
+about 20 ms, and 2-4x that with AVX2 alone)."""),
         ("Limits", _margin(h) + """
 - Held-out sources are whole demo pages / corpora, but their generator *families* often have relatives in
   training; the family table is the harder test. Modern zero-shot cloning, codec language models and

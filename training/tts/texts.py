@@ -36,15 +36,11 @@ def detokenize(tokens: list[str]) -> str:
 
 def transcribe(wave: np.ndarray) -> str:
     """Greedy English transcript of up to 30 s of 16 kHz audio."""
-    import ctranslate2
-
     x = np.asarray(wave, np.float32)[: 30 * whisper.RATE]
     x = np.pad(x, (0, 30 * whisper.RATE - len(x)))  # Whisper decodes from a 30 s context
     mel = whisper.log_mel(x)[:, :3000]
-    enc = whisper.shared_encoder()
-    with enc._lock:
-        r = enc.model.generate(ctranslate2.StorageView.from_array(mel[None]), [[SOT, NO_TIMESTAMPS]],
-                               max_length=120, beam_size=1, suppress_blank=True)
+    r = whisper.shared_encoder().generate(mel[None], [SOT, NO_TIMESTAMPS], max_length=120, beam_size=1,
+                                          suppress_blank=True)
     return detokenize(r[0].sequences[0])
 
 
