@@ -85,8 +85,9 @@ class ClipImageEncoder:
         # only: most AMD Zen 1-3 and pre-2019 Intel machines) every embedding came out wrong (cosine 0.37-0.56
         # to the exact result; camera photos scored 0.95+ "AI-generated"). With this entry those machines
         # compute exactly what VNNI machines compute. AVX-512 VNNI CPUs are exact without it, and the entry
-        # would take them off their VNNI kernel: 161 -> 73 ms per call, bit-identical embeddings (measured
-        # on a 2-core EPYC; tests/encoders/test_clip_session.py checks the identity on whichever CPU runs it).
+        # would take them off their VNNI kernel: 143 -> 80 ms per call, bit-identical embeddings
+        # (bench/clip_exact.py on a 2-core EPYC; tests/encoders/test_clip_session.py checks the identity
+        # on whichever CPU runs it).
         opts.add_session_config_entry("session.x64quantprecision", "1" if exact_int8_needed() else "0")
         opts.inter_op_num_threads = 1
         model = _with_outputs(path, [TAP.format(k) for k in self.taps]) if self.taps else str(path)
