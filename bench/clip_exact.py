@@ -4,7 +4,7 @@
 
 server/encoders/clip.py sets `session.x64quantprecision` only on CPUs without AVX-512 VNNI (AVX2-only CPUs
 need it: their default kernel saturates and the embeddings come out wrong). This times one CLIP call (median
-after a warm-up, 2 threads, spinning off, as served) with the entry on and off, and compares every output of
+after a warm-up, the served session class: its threads, spinning off) with the entry on and off, and compares every output of
 the two sessions on dataset photos + noise. On a VNNI CPU "off" is what runs and must be bit-identical; on an
 AVX2-only CPU "off" is the broken mode (expect a large difference: that is why the entry exists there).
 Writes bench/results/clip_exact.json. Not a test: nothing here asserts a time."""
@@ -23,16 +23,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 from perf_report import vector_isa  # noqa: E402
-
-
-def session(path: Path, exact: bool):
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads, opts.inter_op_num_threads = 2, 1
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    opts.add_session_config_entry("session.x64quantprecision", "1" if exact else "0")
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
 def main(argv=None) -> dict:
@@ -54,7 +44,7 @@ def main(argv=None) -> dict:
     res = {"vector_isa": vector_isa(), "served_exact": clip.exact_int8_needed(), "calls": args.calls}
     outs = {}
     for exact in (True, False):
-        s = session(path, exact)
+        s = clip.ClipImageEncoder(path, exact=exact).session
         name = s.get_inputs()[0].name
         for _ in range(3):
             s.run(None, {name: xs[0]})

@@ -59,10 +59,10 @@ def clip_parts(face_det, clip: Path, every_seconds: float, max_frames: int) -> d
     t = time.perf_counter()
     frames = vid.sample_video(clip, every_seconds, max_frames)
     parts = {"decode_s": time.perf_counter() - t, "find_s": 0.0, "crop_s": 0.0, "features_s": 0.0}
-    finder = face_det.finder()
+    finder, per_frame = face_det.finder(), face_det.video_settings()["faces_per_frame"]
     for _, frame in frames:
         t0 = time.perf_counter()
-        faces = finder.find(frame, max_faces=2)
+        faces = finder.find(frame, max_faces=per_frame)
         t1 = time.perf_counter()
         crops = [encoder_crop(frame, f.box) for f in faces]
         t2 = time.perf_counter()

@@ -30,20 +30,22 @@ TAP = "/vision_model/encoder/layers.{}/Add_1_output_0"
 MIDDLE_LAYER = 6
 
 
-def exact_int8_needed(cpuinfo: str | None = None) -> bool:
-    """Whether the CLIP session must ask onnxruntime for exact int8 products: yes unless the CPU is known
-    to have AVX-512 VNNI (read from /proc/cpuinfo; elsewhere, or when unsure, exact: slower, never wrong).
-    FAKESCOPE_CLIP_EXACT=1 forces it."""
-    if os.environ.get("FAKESCOPE_CLIP_EXACT", "") == "1":
-        return True
+def cpu_flags(cpuinfo: str | None = None) -> set[str]:
+    """The CPU's feature flags from /proc/cpuinfo (or the given text); empty where that file is missing."""
     if cpuinfo is None:
         try:
             with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
                 cpuinfo = f.read()
         except OSError:
-            return True
-    flags = next((line.split(":", 1)[1].split() for line in cpuinfo.splitlines() if line.startswith("flags")), [])
-    return "avx512_vnni" not in flags
+            return set()
+    return set(next((ln.split(":", 1)[1].split() for ln in cpuinfo.splitlines() if ln.startswith("flags")), []))
+
+
+def exact_int8_needed(cpuinfo: str | None = None) -> bool:
+    """Whether the CLIP session must ask onnxruntime for exact int8 products: yes unless the CPU is known
+    to have AVX-512 VNNI (read from /proc/cpuinfo; elsewhere, or when unsure, exact: slower, never wrong).
+    FAKESCOPE_CLIP_EXACT=1 forces it."""
+    return os.environ.get("FAKESCOPE_CLIP_EXACT", "") == "1" or "avx512_vnni" not in cpu_flags(cpuinfo)
 
 
 def preprocess(rgb: np.ndarray) -> np.ndarray:
@@ -62,10 +64,11 @@ def preprocess(rgb: np.ndarray) -> np.ndarray:
 class ClipImageEncoder:
     """Thread-safe (onnxruntime sessions may be run from several threads)."""
 
-    def __init__(self, path: str | os.PathLike | None = None, threads: int | None = None, taps: tuple[int, ...] = ()):
+    def __init__(self, path: str | os.PathLike | None = None, threads: int | None = None, taps: tuple[int, ...] = (),
+                 exact: bool | None = None):
         """taps: transformer layers (0-10) whose residual stream `run_taps` also returns. Tapping only adds
         graph outputs: the embedding and tokens stay bit-identical to the untapped session
-        (tests/encoders/test_clip_session.py)."""
+        (tests/encoders/test_clip_session.py). exact: ask for exact int8 products (None: exact_int8_needed())."""
         import onnxruntime as ort
 
         path = path or ensure(ARTIFACT) / FILE
@@ -88,7 +91,8 @@ class ClipImageEncoder:
         # would take them off their VNNI kernel: 143 -> 80 ms per call, bit-identical embeddings
         # (bench/clip_exact.py on a 2-core EPYC; tests/encoders/test_clip_session.py checks the identity
         # on whichever CPU runs it).
-        opts.add_session_config_entry("session.x64quantprecision", "1" if exact_int8_needed() else "0")
+        exact = exact_int8_needed() if exact is None else exact
+        opts.add_session_config_entry("session.x64quantprecision", "1" if exact else "0")
         opts.inter_op_num_threads = 1
         model = _with_outputs(path, [TAP.format(k) for k in self.taps]) if self.taps else str(path)
         self.session = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])

@@ -34,6 +34,8 @@ LAST_LAYER_SPEC = {k: v for k, v in SPEECH_SPEC.items() if k != "encoder_layers"
 def spec_at_depth(layers: int | None) -> dict:
     """SPEECH_SPEC reading the encoder cut to its first `layers` layers (None: the whole encoder)."""
     return LAST_LAYER_SPEC if layers is None else {**SPEECH_SPEC, "encoder_layers": layers}
+
+
 DIM = 4 * whisper.WIDTH  # the encoder statistics (the gate's input)
 SPECTRAL = {"lfcc20": lfcc.lfcc_stats}  # spec["spectral"] -> statistics of the prepared window
 
@@ -93,10 +95,15 @@ def windows_vectors(waves: list[np.ndarray], spec: dict = SPEECH_SPEC) -> tuple[
     """window_vectors of several windows, stacked: (N, DIM) and (N, head input); the encoder runs on a few
     windows per call (server.encoders.whisper.frames_batch: the same frames as one window per call)."""
     xs = [prepared_window(w, spec) for w in waves]
-    frames = whisper.shared_encoder().frames_batch(xs, spec.get("encoder_layers"))
-    emb = np.stack([pool(f) for f in frames]).reshape(len(xs), DIM)
+    emb = _pooled(xs, spec)
     spectral = np.stack([_spectral(x, spec) for x in xs]).reshape(len(xs), -1)
     return emb, np.concatenate([emb, spectral], axis=1).astype(np.float32)
+
+
+def _pooled(xs: list[np.ndarray], spec: dict) -> np.ndarray:
+    """(N, DIM) encoder statistics of prepared windows, a few windows per encoder call."""
+    frames = whisper.shared_encoder().frames_batch(xs, spec.get("encoder_layers"))
+    return np.stack([pool(f) for f in frames]).reshape(len(xs), DIM)
 
 
 def pool(frames: np.ndarray) -> np.ndarray:
@@ -112,9 +119,9 @@ def window_embedding(wave: np.ndarray, spec: dict = SPEECH_SPEC) -> np.ndarray:
 
 
 def embed_windows(wave: np.ndarray, starts: list[int], spec: dict = SPEECH_SPEC) -> np.ndarray:
-    """(len(starts), 1536): the windows beginning at `starts`, one encoder call each."""
+    """(len(starts), 1536): the windows beginning at `starts` (window_embedding of each, batched)."""
     win = window_samples(spec)
-    return np.stack([window_embedding(wave[s:s + win], spec) for s in starts]).astype(np.float32)
+    return _pooled([prepared_window(wave[s:s + win], spec) for s in starts], spec)
 
 
 def head_logit(model: dict, name: str, x: np.ndarray) -> np.ndarray:
