@@ -181,6 +181,16 @@ class AudioData:
         return self.per_clip(f"audio_first{layers}", f"whisper-first{layers}-v1", k, aug_seed,
                              lambda x: speech.window_embedding(x, spec), log)
 
+    def front_end(self, kind: str, k: int, aug_seed: int, log=print) -> np.ndarray:
+        """(N, ...) float16 spectrogram images of variant k from server.features.audio (kind "logspec": v1's
+        log-power 31 Hz-4 kHz, (398, 64, 1); "mel128": the reference recipe's log-mel, (128, 128, 1)): the
+        inputs of the CNN comparison rows, training.speech_cnn."""
+        from fakescope.server.features import audio as audio_feats
+
+        spec = {"logspec": audio_feats.LOGSPEC_SPEC, "mel128": audio_feats.MEL_SPEC}[kind]
+        return self.per_clip(f"audio_{kind}", f"{kind}-v1", k, aug_seed, lambda x: audio_feats.extract(x, spec),
+                             log, dtype=np.float16)
+
     def baseline_features(self, k: int, aug_seed: int, log=print) -> np.ndarray:
         """(N, 40) MFCC-40 means (the reference recipe's front end, server.features.audio.mfcc_mean)."""
         from fakescope.server.features import audio as logspec_feats

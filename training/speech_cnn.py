@@ -2,8 +2,10 @@
 shipped head: trained from scratch per fold on cached front-end features, class-balanced (and quality-
 balanced when weights are given) like every other head. A comparison row only: nothing here ships.
 
-hcfg: {"kind": "cnn", "architecture": "mfcc_cnn1d", "epochs", "batch", "lr"}; x is (N, ...) features,
-given a trailing channel axis when the architecture wants one."""
+hcfg: {"kind": "cnn", "architecture": "mfcc_cnn1d", "epochs", "batch", "lr", optional "crop_frames"};
+x is (N, ...) features, given a trailing channel axis when the architecture wants one. With "crop_frames"
+(v1's recipe: spec_resnet on (frames, bins, 1) log-power) every epoch trains on a fresh random crop of that
+many frames of each row, and scoring reads the whole window (the model pools over any length)."""
 from __future__ import annotations
 
 import numpy as np
@@ -23,13 +25,26 @@ def fit_cnn(x: np.ndarray, y: np.ndarray, hcfg: dict, seed: int = 0, weights=Non
 
     keras.utils.set_random_seed(seed)
     xi = _inputs(x)
-    model = build(hcfg["architecture"], input_shape=xi.shape[1:])
+    crop = hcfg.get("crop_frames")
+    shape = (None, *xi.shape[2:]) if crop else xi.shape[1:]
+    model = build(hcfg["architecture"], input_shape=shape)
     model.compile(optimizer=keras.optimizers.Adam(hcfg.get("lr", 1e-3)), loss="binary_crossentropy")
     w = class_balanced(y, weights).astype(np.float32)
-    model.fit(xi, np.asarray(y, np.float32), sample_weight=w, epochs=hcfg.get("epochs", 20),
-              batch_size=hcfg.get("batch", 32), shuffle=True, verbose=0)
+    y = np.asarray(y, np.float32)
+    rng = np.random.default_rng(seed)
+    for _ in range(hcfg.get("epochs", 20)):  # one fit call per epoch: the optimiser state carries over
+        model.fit(random_crops(xi, crop, rng) if crop else xi, y, sample_weight=w, epochs=1,
+                  batch_size=hcfg.get("batch", 32), shuffle=True, verbose=0)
     return model
 
 
+def random_crops(x: np.ndarray, frames: int, rng: np.random.Generator) -> np.ndarray:
+    """(N, T, ...) -> (N, frames, ...): a random run of `frames` frames of each row (all of it when shorter)."""
+    if x.shape[1] <= frames:
+        return x
+    starts = rng.integers(0, x.shape[1] - frames + 1, size=len(x))
+    return np.stack([row[s: s + frames] for row, s in zip(x, starts)])
+
+
 def score_cnn(model, x: np.ndarray) -> np.ndarray:
-    return np.asarray(model.predict(_inputs(x), batch_size=512, verbose=0), np.float64).reshape(-1)
+    return np.asarray(model.predict(_inputs(x), batch_size=128, verbose=0), np.float64).reshape(-1)

@@ -197,6 +197,10 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
     res["previous"] = {**prev, "new_on_same_folds": new_on_prev,
                        "replaces": bool(new_on_prev) and np.mean(list(new_on_prev.values())) > np.mean(
                            [prev["leave_source_out_auc"][k] for k in new_on_prev])}
+    if prev.get("row") in res["heads"]:  # v1's recipe retrained on every fold of this card: the rule reads it
+        row = res["heads"][prev["row"]]
+        res["previous"]["row_summary"] = {"mean": row["mean"], "worst": row["worst"], "n_folds": len(row["folds"])}
+        res["previous"]["replaces"] = res["previous"]["replaces"] and res["heads"][ship]["mean"] > row["mean"]
     res["size_bytes"] = model_file.stat().st_size
     _plots(res, y, s, cal, data, th, plot_dir, ship)
     publish.write_metrics_json(runs / "metrics.json", res)

@@ -43,7 +43,7 @@ def gate_kind(cfg: dict) -> str:
 
 def features(data: AudioData, kind: str, variants: int, seed: int) -> list[np.ndarray]:
     """[clean, degraded 1..variants] feature arrays of a kind: "whisper" = statistics of the whole encoder's
-    frames, "firstK" = of the encoder cut to K layers, "lfcc", "mfcc", "frames"; "a_b_..." = those side by
+    frames, "firstK" = of the encoder cut to K layers, "lfcc", "mfcc", "frames", "logspec", "mel128"; "a_b_..." = those side by
     side in that order (the order of speech.window_vectors' head input, e.g. "first2_lfcc")."""
     if kind == "whisper":
         return [data.embeddings(k, seed) for k in range(variants + 1)]
@@ -55,6 +55,8 @@ def features(data: AudioData, kind: str, variants: int, seed: int) -> list[np.nd
         return [data.spectral(k, seed) for k in range(variants + 1)]
     if kind == "frames":
         return [data.frames(k, seed) for k in range(variants + 1)]
+    if kind in ("logspec", "mel128"):  # spectrogram images of the CNN comparison rows
+        return [data.front_end(kind, k, seed) for k in range(variants + 1)]
     parts = kind.split("_")
     if len(parts) > 1 and all(p in BASE_KINDS and p != "frames" for p in parts):
         return [np.concatenate(p, axis=1) for p in zip(*(features(data, k, variants, seed) for k in parts))]
@@ -63,16 +65,17 @@ def features(data: AudioData, kind: str, variants: int, seed: int) -> list[np.nd
 
 def _fit_score(feats: list[np.ndarray], y: np.ndarray, tr: np.ndarray, va: np.ndarray, hcfg: dict, seed: int,
                weights: np.ndarray | None = None):
-    x = np.concatenate([f[tr] for f in feats])
-    w = None if weights is None else np.concatenate([weights[k * len(y) + tr] for k in range(len(feats))])
+    train_feats = feats[: hcfg.get("train_variants", len(feats))]  # a CNN row may train on the clean rows only
+    x = np.concatenate([f[tr] for f in train_feats])
+    w = None if weights is None else np.concatenate([weights[k * len(y) + tr] for k in range(len(train_feats))])
     if hcfg["kind"] in ("attention", "cnn"):  # Keras comparison rows: frames head, reference-recipe CNNs
         from ..speech_attention import fit_attention, score_attention
         from ..speech_cnn import fit_cnn, score_cnn
 
         fit, scorer = {"attention": (fit_attention, score_attention), "cnn": (fit_cnn, score_cnn)}[hcfg["kind"]]
-        model = fit(x, np.tile(y[tr], len(feats)), hcfg, seed, weights=w)
+        model = fit(x, np.tile(y[tr], len(train_feats)), hcfg, seed, weights=w)
         return np.stack([scorer(model, f[va]) for f in feats])
-    head = fit_head(x, np.tile(y[tr], len(feats)), hcfg, "h", seed, weights=w)
+    head = fit_head(x, np.tile(y[tr], len(train_feats)), hcfg, "h", seed, weights=w)
     return np.stack([score(head, "h", f[va]) for f in feats])
 
 
