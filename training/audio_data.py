@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 
+from fakescope.server.features import audio as audio_feats
 from fakescope.server.features import speech
 from fakescope.server.media.decode import load_audio
 from fakescope.server.modelstore import sha256_file
@@ -21,6 +22,8 @@ from .splits import read_table
 
 FEATURE_VERSION = "whisper-stats4-level-v1"
 FRAMES_TAG = FEATURE_VERSION + "-frames-half"
+# Spectrogram front ends of the CNN comparison rows (AudioData.front_end), by feature kind.
+FRONT_ENDS = {"logspec": audio_feats.LOGSPEC_SPEC, "mel128": audio_feats.MEL_SPEC}
 # Generator family of a dataset system (first matching rule), for leave-one-family-out.
 FAMILY_RULES = (
     (r"espeak|flite|festival|merlin|world|parametric|gmm", "classic (espeak-ng / flite)"),
@@ -185,17 +188,13 @@ class AudioData:
         """(N, ...) float16 spectrogram images of variant k from server.features.audio (kind "logspec": v1's
         log-power 31 Hz-4 kHz, (398, 64, 1); "mel128": the reference recipe's log-mel, (128, 128, 1)): the
         inputs of the CNN comparison rows, training.speech_cnn."""
-        from fakescope.server.features import audio as audio_feats
-
-        spec = {"logspec": audio_feats.LOGSPEC_SPEC, "mel128": audio_feats.MEL_SPEC}[kind]
+        spec = FRONT_ENDS[kind]
         return self.per_clip(f"audio_{kind}", f"{kind}-v1", k, aug_seed, lambda x: audio_feats.extract(x, spec),
                              log, dtype=np.float16)
 
     def baseline_features(self, k: int, aug_seed: int, log=print) -> np.ndarray:
         """(N, 40) MFCC-40 means (the reference recipe's front end, server.features.audio.mfcc_mean)."""
-        from fakescope.server.features import audio as logspec_feats
-
-        return self.per_clip("audio_mfcc", "mfcc40", k, aug_seed, lambda x: logspec_feats.mfcc_mean(x)[:, 0], log)
+        return self.per_clip("audio_mfcc", "mfcc40", k, aug_seed, lambda x: audio_feats.mfcc_mean(x)[:, 0], log)
 
 
 def non_speech_embeddings(n: int, seed: int, variants: int, aug_seed: int, layers: int | None = None) -> list[np.ndarray]:

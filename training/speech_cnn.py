@@ -31,10 +31,13 @@ def fit_cnn(x: np.ndarray, y: np.ndarray, hcfg: dict, seed: int = 0, weights=Non
     model.compile(optimizer=keras.optimizers.Adam(hcfg.get("lr", 1e-3)), loss="binary_crossentropy")
     w = class_balanced(y, weights).astype(np.float32)
     y = np.asarray(y, np.float32)
+    fit = dict(sample_weight=w, batch_size=hcfg.get("batch", 32), shuffle=True, verbose=0)
+    if not crop:
+        model.fit(xi, y, epochs=hcfg.get("epochs", 20), **fit)
+        return model
     rng = np.random.default_rng(seed)
-    for _ in range(hcfg.get("epochs", 20)):  # one fit call per epoch: the optimiser state carries over
-        model.fit(random_crops(xi, crop, rng) if crop else xi, y, sample_weight=w, epochs=1,
-                  batch_size=hcfg.get("batch", 32), shuffle=True, verbose=0)
+    for _ in range(hcfg.get("epochs", 20)):  # fresh crops each epoch; the optimiser state carries over
+        model.fit(random_crops(xi, crop, rng), y, epochs=1, **fit)
     return model
 
 

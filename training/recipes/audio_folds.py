@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import metrics, splits
-from ..audio_data import AudioData, non_speech_embeddings
+from ..audio_data import FRONT_ENDS, AudioData, non_speech_embeddings
 from ..cache import cached_arrays, key_of
 from ..config import cache_dir
 from ..speech_heads import fit_head, score
@@ -55,7 +55,7 @@ def features(data: AudioData, kind: str, variants: int, seed: int) -> list[np.nd
         return [data.spectral(k, seed) for k in range(variants + 1)]
     if kind == "frames":
         return [data.frames(k, seed) for k in range(variants + 1)]
-    if kind in ("logspec", "mel128"):  # spectrogram images of the CNN comparison rows
+    if kind in FRONT_ENDS:  # spectrogram images of the CNN comparison rows
         return [data.front_end(kind, k, seed) for k in range(variants + 1)]
     parts = kind.split("_")
     if len(parts) > 1 and all(p in BASE_KINDS and p != "frames" for p in parts):
