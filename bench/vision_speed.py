@@ -5,7 +5,7 @@
 Measures, with every shipped detector loaded the way the server loads them (server.checks.load_detectors):
 (1) resident memory (RSS) after loading and warm-up, and the peak after the runs below (budget 1.5 GB);
 (2) one image check, bytes -> verdict: the face detector alone (decode + YuNet + crop + CLIP + head + band)
-    and all image detectors + verdict.combine, p50 over repeats (budget 80 ms for the face path);
+    and all image detectors + verdict.combine, p50 over repeats (budget 80 ms, held against both);
 (3) a generated 60 s 1280x720 H.264 clip (a face photo moving over a test pattern; ffmpeg from
     imageio-ffmpeg) through the face detector with the server's default sampling, for a 250-frame GOP
     (decoding needed) and a 1 s GOP (keyframes only) (budget 6 s), and once more step by step (parts_once:
@@ -104,8 +104,11 @@ def main() -> int:
             verdict.combine([d.predict(m, Context()) for d in dets])
             times.append(time.perf_counter() - t)
         res[f"{name}_ms_p50"] = 1000 * float(np.median(times[1:]))
+    # issue 9's budget (bytes -> verdict <= 80 ms) held against both: the face path alone (one encoder call
+    # per face) and the whole verdict of a face photo (the AI-image head adds a whole-image call)
     res["image_face_budget_ms"] = 80.0
     res["image_face_meets_budget"] = res["image_face_detector_ms_p50"] <= 80.0
+    res["image_all_meets_budget"] = res["image_all_detectors_ms_p50"] <= 80.0
     settings = Settings()
     ctx_settings = {"every_seconds": settings.video_every_seconds, "max_frames": settings.video_max_frames}
     for gop in (250, 30):

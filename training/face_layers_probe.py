@@ -28,7 +28,7 @@ import json
 import numpy as np
 
 from fakescope.server.encoders.clip import EMBED_DIM, LAYERS, MIDDLE_LAYER, TOKEN_DIM, ClipImageEncoder
-from fakescope.server.features.face import crop_features, encoder_input, pooled_features
+from fakescope.server.features.face import crop_features, encoder_input, face_encoder, pooled_features
 from fakescope.training import metrics
 from fakescope.training.cache import cached
 from fakescope.training.config import cache_dir, repo_root, resolve_path
@@ -37,6 +37,8 @@ from fakescope.training.recipes import face_v2_data as D
 from fakescope.training.recipes.face_data import group_holdout, yunet_path
 from fakescope.training.recipes.face_v2_eval import FAMILIES, fold_rows, held_pair_auc, summarise
 
+# the probe ran at CLIP's own input size (face-2.1's); face-2.2 serves 192 px (server.features.face.ENCODER_SIZE)
+PROBE_SIZE = 224
 # what the layer cache holds (all 12 layers' CLS and mean patch token of the clean crop)
 LAYERS_SPEC = f"clip_vit_b16_int8:layers0-11:cls+meantok:crop{D.ENCODER_CROP}:m{D.MARGIN}:jpeg90:v1"
 COMBINED = {"face-2.0 + layer 6 (face-2.1)": (6,), "face-2.0 + layer 8": (8,), "face-2.0 + layers 4, 6, 8": (4, 6, 8)}
@@ -48,18 +50,18 @@ def layer_features(data: dict, seed: int, log=print) -> tuple[np.ndarray, np.nda
     enc = None
     feats, layers = [], []
     for i, sha in enumerate(data["sha256"]):
-        key = D.row_key("clean", seed, str(sha))
+        key = D.row_key("clean", seed, str(sha), D.feature_spec(PROBE_SIZE))
 
         def compute(i=i, key=key):
             nonlocal enc
-            enc = enc or ClipImageEncoder(taps=tuple(range(LAYERS - 1)))
-            emb, tok, hidden = enc.run_taps(encoder_input(data["crops"][i]))
+            enc = enc or ClipImageEncoder(taps=tuple(range(LAYERS - 1)), size=PROBE_SIZE)
+            emb, tok, hidden = enc.run_taps(encoder_input(data["crops"][i], PROBE_SIZE))
             cached("face_v2/clean", key, lambda: pooled_features(emb, tok, hidden[MIDDLE_LAYER]))
             h = np.concatenate([hidden, tok[None]])                      # 12 x 197 x 768
             return np.concatenate([h[:, 0], h[:, 1:].mean(axis=1)], axis=1).astype(np.float32)
 
         layers.append(cached("face_layers", D.row_key("clean", seed, str(sha), LAYERS_SPEC), compute))
-        feats.append(cached("face_v2/clean", key, lambda i=i: crop_features(data["crops"][i])))
+        feats.append(cached("face_v2/clean", key, lambda i=i: crop_features(data["crops"][i], face_encoder(PROBE_SIZE))))
         if log and (i + 1) % 500 == 0:
             log(f"  layer features {i + 1}/{len(data['sha256'])}", flush=True)
     return np.stack(feats)[:, :EMBED_DIM + TOKEN_DIM], np.stack(layers)

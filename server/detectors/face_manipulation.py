@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import calibration, heads
 from ..features import video as vid
-from ..features.face import FEATURE_DIM, FaceFinder, crop_features, encoder_crop
+from ..features.face import FEATURE_DIM, FaceFinder, crop_features, encoder_crop, face_encoder
 from ..encoders.clip import EMBED_DIM
 from ..media.decode import DecodeError
 from ..verdict import band
@@ -75,9 +75,7 @@ class FaceManipulationDetector(Detector):
 
     def encoder(self):
         if self._encoder is None:
-            from ..encoders.clip import shared_encoder
-
-            self._encoder = shared_encoder()
+            self._encoder = face_encoder()
         return self._encoder
 
     def features(self, crops: list[np.ndarray]) -> np.ndarray:

@@ -2,8 +2,8 @@
 
 The shipped v2 face model (CLIP features) and its training go through the same functions:
     faces = FaceFinder(onnx).find(rgb)            # boxes in original-image pixels
-    crop  = encoder_crop(rgb, face.box)           # square, fixed margin, ENCODER_CROP px (224 = CLIP input)
-    f     = crop_features(crop)                   # one JPEG q90 re-encode, then CLIP -> FEATURE_DIM floats
+    crop  = encoder_crop(rgb, face.box)           # square, fixed margin, ENCODER_CROP px
+    f     = crop_features(crop)                   # ENCODER_SIZE px, one JPEG q90 re-encode, CLIP -> FEATURE_DIM
                                                   # (last layer + the tapped middle layer, pooled)
 The v1 CNN (face_cnn_v1.keras, no longer shipped) is still scored as the card's comparison row through
 crop_face -> standardize (resize to INPUT_SIZE + JPEG re-encode) -> to_model_input (float32 in [0, 1]).
@@ -25,8 +25,11 @@ INPUT_SIZE = 96       # model input size
 JPEG_QUALITY = 90     # the one re-encode every crop gets, so no class keeps its own compression history
 DETECT_MAX_SIDE = 640  # larger frames are downscaled for detection; boxes are scaled back
 MIN_SCORE = 0.6
-ENCODER_CROP = 224    # v2: crops at the CLIP input size, so the encoder's resize is the identity
-# v2 (face-2.1): projected CLIP embedding, mean of the last layer's 196 patch tokens, and the middle
+ENCODER_CROP = 224    # v2: crops are cut (and cached for training) at CLIP's own input size ...
+ENCODER_SIZE = 192    # ... and the encoder sees them at 192 px: 144 patches instead of 196, ~0.7x the
+                      # encoder time, so a photo's face check and a minute of video fit issue 9's budgets
+                      # (the face card's rows: 224 px is a little more accurate on source folds, 160 px less)
+# v2 (face-2.1 on): projected CLIP embedding, mean of the last layer's patch tokens, and the middle
 # layer's CLS token and mean patch token, each L2-normalised (face-2.0 had the first two blocks only)
 FEATURE_DIM = EMBED_DIM + 3 * TOKEN_DIM
 
@@ -130,28 +133,41 @@ def encoder_crop(rgb: np.ndarray, box, landmarks: np.ndarray | None = None):
 
 def crop_features(crop: np.ndarray, encoder=None) -> np.ndarray:
     """THE feature function of the v2 face model, for training and serving alike: one crop (any size,
-    normally ENCODER_CROP) -> JPEG q90 re-encode (no class keeps its own compression history) -> CLIP
-    ViT-B/16 with the middle layer tapped -> pooled_features: (FEATURE_DIM,) float32."""
-    pixels = encoder_input(crop)  # validates first: a bad crop never reaches the encoder
-    enc = encoder or shared_encoder()
+    normally ENCODER_CROP) -> the encoder's input size (face_encoder: ENCODER_SIZE), one JPEG q90 re-encode
+    (no class keeps its own compression history) -> CLIP ViT-B/16 with the middle layer tapped ->
+    pooled_features: (FEATURE_DIM,) float32."""
+    crop = _valid_crop(crop)  # first: a bad crop never reaches the encoder
+    enc = encoder or face_encoder()
+    pixels = encoder_input(crop, enc.size)
     emb, tokens, hidden = enc.run_taps(pixels)
     return pooled_features(emb, tokens, hidden[enc.taps.index(MIDDLE_LAYER)])
 
 
-def encoder_input(crop: np.ndarray) -> np.ndarray:
-    """The pixels the encoder sees for a face crop: ENCODER_CROP px, re-encoded once at JPEG q90."""
+def encoder_input(crop: np.ndarray, size: int = ENCODER_SIZE) -> np.ndarray:
+    """The pixels the encoder sees for a face crop: `size` px, re-encoded once at JPEG q90."""
+    crop = _valid_crop(crop)
+    if crop.shape[:2] != (size, size):
+        interp = cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_CUBIC
+        crop = cv2.resize(crop, (size, size), interpolation=interp)
+    return jpeg_roundtrip(crop.astype(np.uint8), JPEG_QUALITY)
+
+
+def _valid_crop(crop) -> np.ndarray:
     crop = np.asarray(crop)
     if crop.ndim != 3 or crop.shape[2] != 3 or min(crop.shape[:2]) < 8:
         raise ValueError(f"a face crop must be HxWx3 with sides >= 8, got {crop.shape}")
-    if crop.shape[:2] != (ENCODER_CROP, ENCODER_CROP):
-        interp = cv2.INTER_AREA if crop.shape[0] > ENCODER_CROP else cv2.INTER_CUBIC
-        crop = cv2.resize(crop, (ENCODER_CROP, ENCODER_CROP), interpolation=interp)
-    return jpeg_roundtrip(crop.astype(np.uint8), JPEG_QUALITY)
+    return crop
+
+
+def face_encoder(size: int = ENCODER_SIZE):
+    """The CLIP session of the face model: ENCODER_SIZE px (another size: the card's comparison row only),
+    the middle layer tapped; one per process."""
+    return shared_encoder(taps=(MIDDLE_LAYER,), size=size)
 
 
 def pooled_features(emb: np.ndarray, tokens: np.ndarray, middle: np.ndarray) -> np.ndarray:
     """[embedding, last layer's mean patch token, middle layer's CLS token, its mean patch token] (tokens
-    and middle: 197 x 768, CLS first), each L2-normalised: (FEATURE_DIM,) float32."""
+    and middle: (1 + patches) x 768, CLS first), each L2-normalised: (FEATURE_DIM,) float32."""
     tokens, middle = np.asarray(tokens, np.float32), np.asarray(middle, np.float32)
     parts = [np.asarray(emb, np.float32), tokens[1:].mean(axis=0), middle[0], middle[1:].mean(axis=0)]
     return np.concatenate([p / max(float(np.linalg.norm(p)), 1e-8) for p in parts]).astype(np.float32)

@@ -40,11 +40,13 @@ def to_model_input(images) -> np.ndarray:
 
 # --- v2: whole-image CLIP features (the AI-image head's input; training and serving call this) ---
 MIN_SIDE = 64  # below this CLIP's 224 px input would be mostly up-sampling blur
+CLIP_INPUT = 224  # the AI-image head's encoder input (CLIP's own size)
 
 
 def clip_whole_image(rgb: np.ndarray, encoder=None) -> np.ndarray:
     """The AI-image model's features: the CLIP ViT-B/16 projected embedding (512-d, L2-normalised) of the
-    whole decoded RGB image, one encoder call (CLIP's own resize + centre crop, server/encoders/clip.py)."""
+    whole decoded RGB image, one encoder call at CLIP_INPUT px (CLIP's own resize + centre crop,
+    server/encoders/clip.py)."""
     rgb = np.asarray(rgb)
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError(f"expected an HxWx3 uint8 RGB image, got {rgb.dtype} {rgb.shape}")
@@ -53,5 +55,5 @@ def clip_whole_image(rgb: np.ndarray, encoder=None) -> np.ndarray:
     if encoder is None:
         from ..encoders.clip import shared_encoder
 
-        encoder = shared_encoder()
+        encoder = shared_encoder(size=CLIP_INPUT)
     return encoder.embed(rgb)

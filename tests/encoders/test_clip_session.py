@@ -48,8 +48,7 @@ def test_embedding_is_deterministic_and_unit_length(encoder):
 
 
 def test_layer_taps_leave_the_outputs_bit_identical(encoder):
-    # the serving session taps the face model's middle layer and the aigen head reads the embedding of the
-    # same session: tapping must not move the embedding or the tokens by a single bit
+    # the face model taps the middle layer; tapping must not move the embedding or the tokens by a single bit
     tapped = ClipImageEncoder(artifacts.ensure("clip_vit_b16_int8") / "clip_encoder.int8.onnx", taps=(6,))
     rgb = (np.random.default_rng(5).random((224, 224, 3)) * 255).astype(np.uint8)
     emb, tok = encoder.run(rgb)
@@ -61,14 +60,39 @@ def test_layer_taps_leave_the_outputs_bit_identical(encoder):
         ClipImageEncoder(artifacts.ensure("clip_vit_b16_int8") / "clip_encoder.int8.onnx", taps=(11,))
 
 
-def test_face_features_are_face_2_0_features_plus_the_middle_layer(encoder):
-    from fakescope.server.encoders.clip import MIDDLE_LAYER, shared_encoder
+def test_a_smaller_input_runs_on_a_resized_position_grid(encoder):
+    """At 160 px the session sees 10x10 patches: 101 tokens, the same image's embedding close to (not equal
+    to) the 224 px one, and far from another image's; sizes off the 16 px grid are refused."""
+    path = artifacts.ensure("clip_vit_b16_int8") / "clip_encoder.int8.onnx"
+    small = ClipImageEncoder(path, size=160, taps=(6,))
+    rng = np.random.default_rng(11)
+    photo = (rng.random((240, 320, 3)) * 255).astype(np.uint8)
+    photo[:, :160] //= 3                                    # some structure for the embedding to follow
+    other = (rng.random((240, 320, 3)) * 255).astype(np.uint8)
+    emb, tok, hidden = small.run_taps(photo)
+    assert tok.shape == (101, 768) and hidden.shape == (1, 101, 768) and emb.shape == (512,)
+    assert np.isfinite(tok).all() and np.isfinite(hidden).all()
+    cos = lambda a, b: float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))  # noqa: E731
+    near, far = cos(emb, encoder.run(photo)[0]), cos(emb, small.run(other)[0])
+    assert near > 0.8 and near > far
+    assert np.array_equal(small.run(photo)[0], emb)       # deterministic
+    for bad in (150, 48, 240):
+        with pytest.raises(ValueError):
+            ClipImageEncoder(path, size=bad)
+
+
+def test_face_features_are_the_embedding_tokens_and_middle_layer_at_the_face_size():
+    from fakescope.server.encoders.clip import MIDDLE_LAYER
     from fakescope.server.features import face as F
 
-    assert shared_encoder().taps == (MIDDLE_LAYER,)
+    enc = F.face_encoder()
+    assert enc.taps == (MIDDLE_LAYER,) and enc.size == F.ENCODER_SIZE
+    plain = ClipImageEncoder(artifacts.ensure("clip_vit_b16_int8") / "clip_encoder.int8.onnx", size=F.ENCODER_SIZE)
     crop = (np.random.default_rng(8).random((224, 224, 3)) * 255).astype(np.uint8)
     f = F.crop_features(crop)
-    emb, tok = encoder.run(F.encoder_input(crop))          # the untapped graph
+    pixels = F.encoder_input(crop)
+    assert pixels.shape == (F.ENCODER_SIZE, F.ENCODER_SIZE, 3)
+    emb, tok = plain.run(pixels)                          # the untapped graph at the same size
     unit = lambda a: a / np.linalg.norm(a)  # noqa: E731
     assert f.shape == (F.FEATURE_DIM,) == (512 + 3 * 768,)
     assert np.allclose(f[:512], unit(emb), atol=1e-6) and np.allclose(f[512:1280], unit(tok[1:].mean(0)), atol=1e-6)

@@ -124,7 +124,8 @@ def test_training_and_serving_compute_the_same_features(detector, face_jpg, tmp_
     face = detector.finder().find(rgb, max_faces=1)[0]
     crop, lm = F.encoder_crop(rgb, face.box, landmarks=face.landmarks)
     data = {"crops": crop[None], "landmarks": lm[None], "sha256": np.array(["parity-test"])}
-    trained = D.features(data, "clean", tmp_path, encoder=detector.encoder(), log=None)
+    assert detector.encoder() is F.face_encoder()          # one session, at the face model's input size
+    trained = D.features(data, "clean", tmp_path, log=None)
     res = detector.predict(Media("image", face_jpg, "0", face_jpg.stat().st_size), Context())
     assert res["regions"]["faces"][0]["score"] == pytest.approx(float(detector.score_features(trained)[0]), abs=1e-4)
     assert np.array_equal(D.features(data, "clean", tmp_path, log=None), trained)  # cached copy identical

@@ -16,19 +16,21 @@ from pathlib import Path
 import numpy as np
 
 from fakescope.training.config import repo_root, resolve_path
+from fakescope.server.features.image import CLIP_INPUT
 from fakescope.training.recipes.aigen_data import features, load_table
 from fakescope.training.recipes.aigen_head import fit_on
 # v1 (NPR) training code, reused by the face recipe's Xception baseline
 from fakescope.training.recipes.aigen_npr import fit_images, predict_images  # noqa: F401
 
 
-def load(cfg: dict, smoke: bool = False, variants=None, log=print) -> tuple[dict, dict, Path]:
-    """(table, {variant: features}, images_dir) for the configured sources."""
+def load(cfg: dict, smoke: bool = False, variants=None, log=print, size: int = CLIP_INPUT) -> tuple[dict, dict, Path]:
+    """(table, {variant: features}, images_dir) for the configured sources (size: encoder input, another
+    than CLIP_INPUT only for a card comparison row)."""
     images = resolve_path(cfg["data"]["images"])
     limit = cfg["smoke"]["limit_per_source"] if smoke else None
     table = load_table(images, tuple(cfg["sources"]) + tuple(cfg.get("face_sources", [])), limit)
     variants = variants or head_params(cfg, smoke)["train_variants"]
-    return table, {v: features(table, images, v, log) for v in dict.fromkeys(variants)}, images
+    return table, {v: features(table, images, v, log, size) for v in dict.fromkeys(variants)}, images
 
 
 def head_params(cfg: dict, smoke: bool = False) -> dict:

@@ -19,6 +19,7 @@ from fakescope.training import calibrate, metrics
 from fakescope.training.cache import cached, key_of
 from fakescope.training.config import repo_root
 from fakescope.training.recipes.aigen import head_params, load
+from fakescope.server.features.image import CLIP_INPUT
 from fakescope.training.recipes.aigen_data import features, variant_image
 from fakescope.training.recipes.aigen_folds import family_folds, fold_indices, loso_folds, reals_out_folds, source_out
 from fakescope.training.recipes.aigen_head import fit_on, score_folds
@@ -163,18 +164,20 @@ def serving_latency(cfg: dict, table: dict, images_dir, head: dict, n: int = 40)
 
 
 def alternatives(cfg: dict) -> list[dict]:
-    """The settings in cfg["alternatives"] (overrides of "head" and "face_sources"), measured on the same
-    leave-one-source-out and family folds of the evaluated sources (extra face rows only ever train)."""
+    """The settings in cfg["alternatives"] (overrides of "head", "face_sources" and the encoder's
+    "input_size"), measured on the same leave-one-source-out and family folds of the evaluated sources
+    (extra face rows only ever train)."""
     out = []
     for alt in cfg.get("alternatives", []):
         acfg = {**cfg, "face_sources": alt.get("face_sources", cfg.get("face_sources", [])),
                 "head": {**cfg["head"], **alt.get("head", {})}}
         hp = head_params(acfg)
-        table, feats, images = load(acfg, variants=list(hp["train_variants"]) + ["clean"])
+        size = int(alt.get("input_size", CLIP_INPUT))
+        table, feats, images = load(acfg, variants=list(hp["train_variants"]) + ["clean"], size=size)
         evaluated = tuple(cfg["sources"])
         ev = np.isin(table["source"], evaluated)  # only these rows are ever validated: degrade only them
         feats["web60half"] = np.zeros_like(feats["clean"])
-        feats["web60half"][ev] = features({k: v[ev] for k, v in table.items()}, images, "web60half")
+        feats["web60half"][ev] = features({k: v[ev] for k, v in table.items()}, images, "web60half", size=size)
         folds, fams = loso_folds(table, evaluated), family_folds(table, evaluated)
         res = score_folds(feats, table, folds + fams, hp, fold_indices, SCORE_VARIANTS, cfg["seed"])
         aucs = np.array([[auc(table["label"][r["val"]], r[v]) for v in SCORE_VARIANTS] for r in res])

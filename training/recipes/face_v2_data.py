@@ -25,7 +25,8 @@ import cv2
 import numpy as np
 
 from fakescope.server.encoders.clip import MIDDLE_LAYER
-from fakescope.server.features.face import ENCODER_CROP, FEATURE_DIM, MARGIN, FaceFinder, crop_features, encoder_crop, jpeg_roundtrip
+from fakescope.server.features.face import (ENCODER_CROP, ENCODER_SIZE, FEATURE_DIM, MARGIN, FaceFinder, crop_features,
+                                            encoder_crop, face_encoder, jpeg_roundtrip)
 from fakescope.server.media.decode import DecodeError, load_image
 from fakescope.training.augment_image import border_smear, self_blend, web_augment
 from fakescope.training.cache import cached, cached_arrays, key_of
@@ -39,7 +40,16 @@ GENERAL_SOURCES = ("kurlyto_aiornot", "gpt4o_cases", "nano_banana", "kolors", "s
 GENERAL_MIN_FACE = 0.15   # face box side / image side
 GENERAL_MIN_SCORE = 0.8
 VARIANTS = ("clean", "aug", "sbi", "degraded")
-FEATURE_SPEC = f"clip_vit_b16_int8:emb+meantok+l{MIDDLE_LAYER}cls+meantok:crop{ENCODER_CROP}:m{MARGIN}:jpeg90:v2"
+
+
+def feature_spec(size: int = ENCODER_SIZE) -> str:
+    """What a cached feature row is, at the encoder input `size` (face-2.1's 224 px features had no ":in"
+    part: their caches keep their keys)."""
+    inp = f":in{size}" if size != ENCODER_CROP else ""
+    return f"clip_vit_b16_int8:emb+meantok+l{MIDDLE_LAYER}cls+meantok:crop{ENCODER_CROP}{inp}:m{MARGIN}:jpeg90:v2"
+
+
+FEATURE_SPEC = feature_spec()
 CROP_SPEC = f"yunet-best-face:crop{ENCODER_CROP}:m{MARGIN}:v1"  # the crops do not depend on the features
 CHUNK = 128
 
@@ -131,16 +141,18 @@ def row_key(variant: str, seed: int, sha: str, spec: str = FEATURE_SPEC) -> str:
 
 
 def features(data: dict, variant: str, cache_root: Path, seed: int = 1, rows: np.ndarray | None = None,
-             encoder=None, log=print) -> np.ndarray:
+             size: int = ENCODER_SIZE, log=print) -> np.ndarray:
     """(len(rows), FEATURE_DIM) features of `variant` for the given rows (default all), cached per image
-    (<cache>/face_v2/<variant>/<key>.npy, key = feature spec + variant + seed + file sha256)."""
+    (<cache>/face_v2/<variant>/<key>.npy, key = feature spec at encoder input `size` + variant + seed +
+    file sha256)."""
+    encoder, spec = face_encoder(size), feature_spec(size)
     idx = np.arange(len(data["sha256"])) if rows is None else np.asarray(rows)
     folder = Path(cache_root) / "face_v2" / variant
     out = np.zeros((len(idx), FEATURE_DIM), np.float32)
     done = 0
     for k, i in enumerate(idx):
         sha = str(data["sha256"][i])
-        key = row_key(variant, seed, sha)
+        key = row_key(variant, seed, sha, spec)
         out[k] = cached(f"face_v2/{variant}", key, lambda i=i, sha=sha: crop_features(
             variant_image(variant, data["crops"][i], data["landmarks"][i], row_rng(seed, variant, sha)), encoder),
             root=cache_root)

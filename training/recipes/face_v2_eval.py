@@ -21,7 +21,8 @@ import time
 import numpy as np
 
 from fakescope.server.calibration import apply as cal_apply
-from fakescope.server.features.face import crop_features, standardize, to_model_input
+from fakescope.server.features.face import (ENCODER_CROP, ENCODER_SIZE, crop_features, face_encoder, standardize,
+                                            to_model_input)
 from fakescope.training import calibrate, metrics, publish
 from fakescope.training.config import limit_threads, repo_root, resolve_path
 from fakescope.training.recipes import face_v2 as R
@@ -120,19 +121,28 @@ def v1_scores(data: dict, repo) -> tuple[np.ndarray | None, np.ndarray | None]:
 
 
 def ablations(cfg, data, feats, ref, frames, sources) -> dict:
-    """The LOSO mean / worst of the settings not shipped (config eval.ablations: overrides of "train"),
+    """The LOSO mean / worst of the settings not shipped (config eval.ablations: overrides of "train"; an
+    "input_size" override reads the features of the same crops and clip frames at that encoder input),
     so the card shows what each choice was worth on the same folds."""
     out = {}
     for name, override in cfg["eval"].get("ablations", {}).items():
         c = json.loads(json.dumps(cfg))
         c["train"].update(override)
+        f_, fr_ = feats, frames
+        if "input_size" in override:
+            size = int(override["input_size"])
+            f_ = R.load_images(cfg, size=size, log=None)[1]
+            fr_ = training_frames(R.load_clips(cfg, "train_frames", size=size, log=None))
         folds = {}
         for s in sources:
             tr, te, _ = fold_rows(data, ref, data["source"] == s)
-            f = run_fold(data, feats, tr, te, frames, c, {}, data["source"] == s)
+            f = run_fold(data, f_, tr, te, fr_, c, {}, data["source"] == s)
             folds[s] = {"auc": f["auc"], "auc_degraded": f["auc_degraded"]}
         out[name] = {"override": override, **summarise(folds), "degraded": summarise(folds, "auc_degraded"),
                      "folds": {k: v["auc"] for k, v in folds.items()}}
+        if "input_size" in override:  # its speed against the shipped size's, measured one after the other
+            out[name]["encoder_ms"] = encoder_ms(data, size=int(override["input_size"]))
+            out[name]["shipped_encoder_ms"] = encoder_ms(data)
         print(f"  ablation {name}: mean {out[name]['mean']:.3f} worst {out[name]['worst']:.3f}", flush=True)
     return out
 
@@ -198,10 +208,9 @@ def spot_check(data: dict, feats: dict, ref: np.ndarray, head: dict, cal: dict, 
     return out
 
 
-def encoder_ms(data, n: int = 12) -> float:
-    from fakescope.server.encoders.clip import shared_encoder
-
-    enc = shared_encoder()
+def encoder_ms(data, n: int = 12, size: int = ENCODER_SIZE) -> float:
+    """Median ms of crop_features per face crop at encoder input `size` (this machine, now)."""
+    enc = face_encoder(size)
     crop_features(data["crops"][0], enc)
     t = []
     for c in data["crops"][:n]:
@@ -285,7 +294,8 @@ def evaluate_face_v2(cfg: dict, smoke: bool = False) -> dict:
     res["size_kb"] = path.stat().st_size / 1e3
     publish.publish_manifest_entry(
         repo / "models", cfg["model_key"], model_file=cfg["model_file"], version=cfg["version"], fmt="npz",
-        input_spec={"crop": "YuNet box, square, margin 1.3, 224 px, JPEG q90", "encoder": "clip_vit_b16_int8",
+        input_spec={"crop": f"YuNet box, square, margin 1.3, {ENCODER_CROP} px -> {ENCODER_SIZE} px, JPEG q90",
+                    "encoder": f"clip_vit_b16_int8 at {ENCODER_SIZE} px",
                     "features": FEATURE_SPEC, "video": {**R.serving_video(cfg), "rule": rule}},
         calibration=cal, thresholds=th,
         metrics_={"loso": res["loso"], "lofo": res["lofo"],

@@ -15,7 +15,7 @@ import numpy as np
 
 from fakescope.server.detectors.face_manipulation import FaceManipulationDetector
 from fakescope.training.cache import cached_arrays, key_of
-from fakescope.training.recipes.face_v2_data import FEATURE_SPEC
+from fakescope.training.recipes.face_v2_data import feature_spec
 
 
 def clip_rows(video_dir: Path) -> list[dict]:
@@ -29,8 +29,8 @@ def extraction_detector(yunet: Path, encoder=None) -> FaceManipulationDetector:
 
 
 def extract_clip(det: FaceManipulationDetector, path: Path, sha: str, settings: dict, cache_root: Path) -> dict:
-    """det.extract_video for one clip, cached by (clip sha256, settings, feature spec)."""
-    key = key_of(FEATURE_SPEC, sha, settings["every_seconds"], settings["max_frames"], settings["faces_per_frame"])
+    """det.extract_video for one clip, cached by (clip sha256, settings, feature spec at det's encoder size)."""
+    key = key_of(feature_spec(det.encoder().size), sha, settings["every_seconds"], settings["max_frames"], settings["faces_per_frame"])
 
     def compute():
         ex = det.extract_video(path, settings["every_seconds"], settings["max_frames"], settings["faces_per_frame"])
