@@ -11,7 +11,6 @@ The other sizes run the shipped head on features it was not trained on: only the
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import statistics
@@ -42,9 +41,8 @@ def main() -> int:
     detectors = {ENCODER_SIZE: shipped}
     for size in args.sizes:
         if size != ENCODER_SIZE:
-            other = copy.copy(shipped)          # same finder, crops and head; another encoder session
-            other._encoder = face_encoder(size)
-            detectors[size] = other
+            # same model files, finder, crops and head; another encoder session
+            detectors[size] = type(shipped)(shipped.model, shipped.entry, shipped.extra, encoder=face_encoder(size))
     settings = Settings()
     video = {"every_seconds": settings.video_every_seconds, "max_frames": settings.video_max_frames}
     shared = Path(os.environ.get("FAKESCOPE_SHARED", REPO.parent / "shared"))

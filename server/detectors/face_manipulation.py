@@ -24,7 +24,7 @@ from ..verdict import band
 from .base import Context, Detector, register
 
 DEFAULT_THRESHOLDS = {"lower": 0.3, "upper": 0.7}
-DEFAULT_VIDEO = {"every_seconds": 1.0, "max_frames": 60, "rule": "mean", "faces_per_frame": 2}
+DEFAULT_VIDEO = {"every_seconds": 1.0, "max_frames": 48, "rule": "mean", "faces_per_frame": 2}
 
 
 class FaceHead:
