@@ -181,8 +181,11 @@ def test_ctrl_c_cancels_the_check_on_the_server(running, tmp_path):
 
     red = tmp_path / "red.png"
     red.write_bytes(solid_png((255, 0, 0), size=(73, 73)))  # the 8 s probe image, distinct bytes
+    # SIGINT back to its default in the child: a test run started in the background (`cmd &` in a script)
+    # inherits SIGINT as ignored, and Python then installs no KeyboardInterrupt handler at all
     proc = subprocess.Popen([sys.executable, str(LAUNCHER), "check", str(red), "--server", running.url],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 60
     check = None
     while check is None or check["status"] != "running":
