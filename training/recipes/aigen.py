@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fakescope.training.config import repo_root, resolve_path
 from fakescope.server.features.image import CLIP_INPUT
+from fakescope.training.config import repo_root, resolve_path
 from fakescope.training.recipes.aigen_data import features, load_table
 from fakescope.training.recipes.aigen_head import fit_on
 # v1 (NPR) training code, reused by the face recipe's Xception baseline

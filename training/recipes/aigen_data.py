@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from fakescope.server.encoders.artifacts import ARTIFACTS
-from fakescope.server.encoders.clip import ARTIFACT as CLIP_ARTIFACT, shared_encoder
+from fakescope.server.encoders.clip import ARTIFACT as CLIP_ARTIFACT, SIZE as CLIP_SIZE, shared_encoder
 from fakescope.server.features.face import jpeg_roundtrip
 from fakescope.server.features.image import CLIP_INPUT, MIN_SIDE, clip_whole_image
 from fakescope.server.media.decode import load_image
@@ -34,14 +34,15 @@ GENERAL_SOURCES = ("kurlyto_aiornot", "gpt4o_cases", "nano_banana", "kolors", "s
 FACE_SOURCES = ("utkface", "ffhq", "ciplab_rff", "sdfd_sd21", "stylegan_faces")
 # what a cached feature depends on: this spec, the pinned encoder file and (in the key) the variant and file
 FEATURE_SPEC = ("whole_image/v1", ARTIFACTS[CLIP_ARTIFACT].members)
-
-
-def feature_spec(size: int = CLIP_INPUT) -> tuple:
-    """FEATURE_SPEC at encoder input `size` (another than CLIP_INPUT: a card comparison row only)."""
-    return FEATURE_SPEC if size == 224 else FEATURE_SPEC + (f"input{size}",)
 # Files whose shorter side is under this are left out (4 over-split grid strips of flux/stable_cascade):
 # the half-size check must stay above the detector's MIN_SIDE, below which it answers not_applicable.
 MIN_TRAIN_SIDE = 2 * MIN_SIDE
+
+
+def feature_spec(size: int = CLIP_INPUT) -> tuple:
+    """FEATURE_SPEC at encoder input `size` (another than CLIP_INPUT: a card comparison row only; CLIP's own
+    224 px keeps the key it always had)."""
+    return FEATURE_SPEC if size == CLIP_SIZE else FEATURE_SPEC + (f"input{size}",)
 
 
 def keep_row(row: dict, sources: set) -> bool:
@@ -110,7 +111,6 @@ def features(table: dict, images_dir: Path, variant: str, log=print, size: int =
     """(N, 512) features of every row for `variant`, cached per source (a killed run keeps finished
     sources). The cache key covers the feature spec (with the encoder input `size`), the variant and every
     file's sha256."""
-    encoder = shared_encoder(size=size)
     out = np.zeros((len(table["path"]), 512), np.float32)
     for src in dict.fromkeys(table["source"]):
         idx = np.flatnonzero(table["source"] == src)
@@ -118,6 +118,7 @@ def features(table: dict, images_dir: Path, variant: str, log=print, size: int =
 
         def compute(idx=idx, src=src):
             log(f"  CLIP features: {src} ({len(idx)} images, {variant})")
+            encoder = shared_encoder(size=size)
             return np.stack([file_features(Path(images_dir) / table["path"][i], variant, table["sha256"][i], encoder)
                              for i in idx]).astype(np.float32)
 

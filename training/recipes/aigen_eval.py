@@ -15,11 +15,11 @@ import time
 import numpy as np
 
 from fakescope.server.calibration import apply as cal_apply
+from fakescope.server.features.image import CLIP_INPUT
 from fakescope.training import calibrate, metrics
 from fakescope.training.cache import cached, key_of
 from fakescope.training.config import repo_root
 from fakescope.training.recipes.aigen import head_params, load
-from fakescope.server.features.image import CLIP_INPUT
 from fakescope.training.recipes.aigen_data import features, variant_image
 from fakescope.training.recipes.aigen_folds import family_folds, fold_indices, loso_folds, reals_out_folds, source_out
 from fakescope.training.recipes.aigen_head import fit_on, score_folds

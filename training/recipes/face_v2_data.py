@@ -145,7 +145,7 @@ def features(data: dict, variant: str, cache_root: Path, seed: int = 1, rows: np
     """(len(rows), FEATURE_DIM) features of `variant` for the given rows (default all), cached per image
     (<cache>/face_v2/<variant>/<key>.npy, key = feature spec at encoder input `size` + variant + seed +
     file sha256)."""
-    encoder, spec = face_encoder(size), feature_spec(size)
+    spec = feature_spec(size)
     idx = np.arange(len(data["sha256"])) if rows is None else np.asarray(rows)
     folder = Path(cache_root) / "face_v2" / variant
     out = np.zeros((len(idx), FEATURE_DIM), np.float32)
@@ -154,7 +154,8 @@ def features(data: dict, variant: str, cache_root: Path, seed: int = 1, rows: np
         sha = str(data["sha256"][i])
         key = row_key(variant, seed, sha, spec)
         out[k] = cached(f"face_v2/{variant}", key, lambda i=i, sha=sha: crop_features(
-            variant_image(variant, data["crops"][i], data["landmarks"][i], row_rng(seed, variant, sha)), encoder),
+            variant_image(variant, data["crops"][i], data["landmarks"][i], row_rng(seed, variant, sha)),
+            face_encoder(size)),
             root=cache_root)
         done += 1
         if log and done % CHUNK == 0:
