@@ -172,17 +172,18 @@ def ensure_all(log: Callable[[str], None] = _silent) -> dict[str, Path]:
     return {name: ensure(name, log) for name in ARTIFACTS}
 
 
-def process_singleton(factory: Callable[[], object]) -> Callable[[], object]:
-    """A getter that builds `factory()` once per process, thread-safely: every encoder runtime is shared by
-    the detectors and training in one process (one ONNX/CTranslate2 session each, not one per caller)."""
+def process_singleton(factory: Callable[..., object]) -> Callable[..., object]:
+    """A getter that builds `factory(*args)` once per process and per distinct positional arguments (a
+    configuration), thread-safely: every encoder runtime is shared by the detectors and training in one
+    process (one ONNX/CTranslate2 session per configuration, not one per caller)."""
     lock = threading.Lock()
-    box: list = []
+    built: dict = {}
 
-    def get():
+    def get(*args):
         with lock:
-            if not box:
-                box.append(factory())
-            return box[0]
+            if args not in built:
+                built[args] = factory(*args)
+            return built[args]
 
     get.__doc__ = f"The process-wide {getattr(factory, '__name__', 'encoder')} (built on first use)."
     return get

@@ -14,12 +14,11 @@ features change with the size, so a head is trained and served at one size (its 
 from __future__ import annotations
 
 import os
-import threading
 
 import numpy as np
 from PIL import Image
 
-from .artifacts import ensure
+from .artifacts import ensure, process_singleton
 
 ARTIFACT = "clip_vit_b16_int8"
 FILE = "clip_encoder.int8.onnx"
@@ -61,13 +60,11 @@ def preprocess(rgb: np.ndarray, size: int = SIZE) -> np.ndarray:
     """HxWx3 uint8 RGB -> (1, 3, size, size) float32, as CLIP was trained (at 224: exactly)."""
     img = Image.fromarray(np.asarray(rgb, dtype=np.uint8))
     w, h = img.size
-    if (w, h) != (size, size):
-        scale = size / min(w, h)
-        nw, nh = max(size, int(round(w * scale))), max(size, int(round(h * scale)))
-        img = img.resize((nw, nh), Image.Resampling.BICUBIC)
-        left, top = (nw - size) // 2, (nh - size) // 2
-        img = img.crop((left, top, left + size, top + size))
-    arr = np.asarray(img, np.float32) / 255.0
+    scale = size / min(w, h)
+    nw, nh = max(size, int(round(w * scale))), max(size, int(round(h * scale)))
+    img = img.resize((nw, nh), Image.Resampling.BICUBIC)  # PIL returns a copy when the size already matches
+    left, top = (nw - size) // 2, (nh - size) // 2
+    arr = np.asarray(img.crop((left, top, left + size, top + size)), np.float32) / 255.0
     arr = (arr - MEAN) / STD
     return np.ascontiguousarray(arr.transpose(2, 0, 1)[None])
 
@@ -178,15 +175,10 @@ def _resize_positions(graph, grid: int) -> None:
             shape[1].dim_value = grid * grid + 1
 
 
-_sessions: dict = {}
-_sessions_lock = threading.Lock()
+_session = process_singleton(lambda taps, size: ClipImageEncoder(taps=taps, size=size))
 
 
 def shared_encoder(taps: tuple[int, ...] = (), size: int = SIZE) -> ClipImageEncoder:
     """The process-wide session of one configuration: detectors and training share it (~100 MB resident
     each). The AI-image head reads the plain 224 px session; the face model its own (face features)."""
-    key = (tuple(int(k) for k in taps), int(size))
-    with _sessions_lock:
-        if key not in _sessions:
-            _sessions[key] = ClipImageEncoder(taps=key[0], size=key[1])
-        return _sessions[key]
+    return _session(tuple(int(k) for k in taps), int(size))
