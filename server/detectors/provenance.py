@@ -30,14 +30,31 @@ def _ev(kind: str, detail: str, ai: bool = True) -> dict:
     return {"kind": kind, "detail": detail, "indicates": "ai_generated" if ai else "info"}
 
 
+# c2pa-rs fetches a manifest that a file only references by URL (XMP dcterms:provenance) and may ask OCSP
+# responders about certificates, by default. A file must never make this server connect anywhere: that would
+# tell a third party what the user checks, and it would bypass the download address guard (the URL can
+# point at 127.0.0.1 or the LAN). Both are switched off; a remote-only manifest is reported as unreadable.
+# tests/server/test_privacy.py serves such a file's URL locally and asserts it is never requested.
+OFFLINE_C2PA = {"verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}
+
+
+def c2pa_reader(path):
+    """A c2pa Reader for `path` (None when it carries no manifest) that never touches the network."""
+    import c2pa
+
+    context = c2pa.Context(c2pa.Settings.from_dict(OFFLINE_C2PA))
+    return c2pa.Reader.try_create(str(path), context=context)
+
+
 def c2pa_evidence(path) -> list[dict]:
     """Evidence from a C2PA manifest store: a digitalSourceType of trained algorithmic media in any
     action or assertion marks AI generation; a manifest without one is reported as info only."""
     try:
-        import c2pa
-
-        reader = c2pa.Reader.try_create(str(path))
+        reader = c2pa_reader(path)
     except Exception as exc:  # unsupported format or a damaged manifest: report, never fail the check
+        if str(exc).startswith("Remote"):
+            return [_ev("c2pa", "C2PA manifest stored elsewhere (only a link in the file): not fetched, "
+                                "FakeScope never connects anywhere on a file's behalf", ai=False)]
         return [_ev("c2pa", f"C2PA data could not be read: {exc.__class__.__name__}", ai=False)] \
             if "JUMBF" in str(exc) or "manifest" in str(exc).lower() else []
     if reader is None:
