@@ -1,12 +1,14 @@
-"""The test page for the e2e: real media made by the test (ffmpeg, and smoke files from ../shared) served
-on 127.0.0.1 by a real HTTP server, with a members-only path that answers 403 without the session cookie
+"""The test page for the e2e: real media made by the test (a face photo shipped in matplotlib's wheel, ffmpeg,
+espeak-ng; nothing from ../shared) served on 127.0.0.1 by a real HTTP server, with a members-only path that answers 403 without the session cookie
 the page sets: the FakeScope server is refused, while the user's browser (with its cookie) can read it."""
 from __future__ import annotations
 
 import base64
+import io
 import shutil
 import subprocess
 import threading
+import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -63,12 +65,42 @@ BLOB_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>FakeScope
 SESSION = "session=e2e-member"
 
 
+SLOW_SECONDS = 40  # how long /slow/ trickles before it sends the rest (a check of it is "downloading" till then)
+
+
 class PageHandler(SimpleHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 (http.server naming)
+        if self.path.startswith("/slow/"):
+            self.send_slowly()
+            return
         if self.path.startswith("/members/") and SESSION not in (self.headers.get("Cookie") or ""):
             self.send_error(403, "members only: log in first")
             return
         super().do_GET()
+
+    def send_slowly(self):
+        """2 KB every half second for SLOW_SECONDS, then the rest: a download that is still running whenever the
+        test looks, whatever the load (the deadline only bounds how long the FakeScope server stays busy with it)."""
+        path = Path(self.translate_path(self.path))
+        if not path.is_file():
+            self.send_error(404)
+            return
+        data = path.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Type", "audio/wav")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        end = time.monotonic() + SLOW_SECONDS
+        pos = 0
+        try:
+            while pos < len(data):
+                step = 2048 if time.monotonic() < end else len(data)
+                self.wfile.write(data[pos:pos + step])
+                self.wfile.flush()
+                pos += step
+                time.sleep(0.5)
+        except OSError:  # the client gave up: nothing to clean
+            pass
 
     def send_head(self):
         """Byte ranges (RFC 7233, one range): browsers can only seek media served with them."""
@@ -115,37 +147,63 @@ class PageHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def make_media(root: Path, shared: Path, ffmpeg: str) -> None:
-    """photo/portrait/inline: real face photos from the smoke set; clip: a face video with a sine track
-    (3 s, H.264 + AAC); speech: three LibriSpeech clips joined, as WAV; sd.png: a PNG with a
-    Stable Diffusion `parameters` chunk; fake.jpg: a generated face (for the badge grid)."""
+SPEECH = ("The quick brown fox jumps over the lazy dog. A journey of a thousand miles begins with a single step. "
+          "Every morning she walked to the river and watched the boats drift slowly past the old stone bridge.")
+
+
+def sample_photo() -> Path:
+    """A real face photo that ships inside an installed wheel: matplotlib's `grace_hopper.jpg` (512x600, a US Navy
+    portrait of Grace Hopper, public domain). matplotlib is in the `test` extra, so no test needs ../shared."""
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
+
+
+def espeak() -> str | None:
+    """Debian's espeak-ng (apt-get install -y espeak-ng): formant speech synthesis, no model weights."""
+    return shutil.which("espeak-ng") or shutil.which("espeak")
+
+
+def make_media(root: Path, ffmpeg: str, tts: str) -> None:
+    """Every medium is made here from nothing but installed software (no ../shared): photo / inline / members-only
+    portrait / fake.jpg: four different crops of one real face photo (different bytes, so four checks); clip: that
+    face as a 3 s H.264 + AAC video with a sine track (and its WebM twin); speech: about 13 s of espeak-ng speech
+    (several windows for the audio chart); sd.png: a PNG with a Stable Diffusion `parameters` chunk; bars.webm:
+    a video with no face and no soundtrack."""
+    from PIL import Image, ImageOps
+
     (root / "media").mkdir(parents=True)
     (root / "members").mkdir()
-    smoke = sorted((shared / "datasets/images/real/smoke").glob("*.jpg"))
-    fakes = sorted((shared / "datasets/images/fake/smoke").glob("*.jpg"))
-    shutil.copyfile(smoke[0], root / "media/photo.jpg")
-    shutil.copyfile(fakes[0], root / "members/portrait.jpg")
-    inline = "data:image/jpeg;base64," + base64.b64encode(smoke[1].read_bytes()).decode()
-    video = sorted((shared / "datasets/video/real").rglob("*.mp4"))[0]
+    (root / "slow").mkdir()
+    with Image.open(sample_photo()) as src:
+        face = src.convert("RGB")
+    face.crop((0, 0, 512, 512)).save(root / "media/photo.jpg", quality=92)
+    ImageOps.mirror(face).crop((0, 40, 512, 552)).save(root / "members/portrait.jpg", quality=90)
+    buf = io.BytesIO()
+    face.crop((40, 20, 472, 452)).resize((320, 320)).save(buf, "JPEG", quality=88)
+    inline = "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+    ImageOps.mirror(face).crop((20, 60, 500, 540)).save(root / "media/fake.jpg", quality=85)
     run = partial(subprocess.run, check=True, capture_output=True, timeout=120)
-    run([ffmpeg, "-y", "-i", str(video), "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=16000", "-t", "3",
-         "-map", "0:v:0", "-map", "1:a:0", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
-         "-c:a", "aac", "-shortest", "-movflags", "+faststart", str(root / "media/clip.mp4")])
-    # The dataset's clips are at most 4 s: join three consecutive LibriSpeech ones (about 11 s of speech),
-    # so the audio detector scores several windows and the chart has segments to click.
+    # The portrait letterboxed into 640x480 with a slow zoom, so the frames differ (a real clip, not one still).
+    run([ffmpeg, "-y", "-loop", "1", "-framerate", "25", "-i", str(sample_photo()), "-f", "lavfi", "-i",
+         "sine=frequency=440:sample_rate=16000", "-t", "3", "-filter:v",
+         "scale=-2:480,pad=640:480:(ow-iw)/2:0,zoompan=z='1+0.002*on':d=1:s=640x480:fps=25", "-map", "0:v:0",
+         "-map", "1:a:0", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
+         "-movflags", "+faststart", str(root / "media/clip.mp4")])
     # Debian's firefox-esr plays no H.264 without system codecs: it picks this WebM (VP8 + Vorbis) source.
     run([ffmpeg, "-y", "-i", str(root / "media/clip.mp4"), "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8",
          "-b:v", "1M", "-c:a", "libvorbis", str(root / "media/clip.webm")])
     # No face, no soundtrack: a video no detector can judge ("not applicable", with the plain reasons).
     run([ffmpeg, "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=10", "-t", "2", "-c:v", "libvpx",
          "-deadline", "realtime", "-cpu-used", "8", "-an", str(root / "media/bars.webm")])
-    speech = sorted((shared / "datasets/audio/real").glob("librispeech*/*.flac"))[:3]
-    inputs = [a for f in speech for a in ("-i", str(f))]
-    run([ffmpeg, "-y", *inputs, "-filter_complex", f"concat=n={len(speech)}:v=0:a=1", "-ac", "1", "-ar", "16000",
-         str(root / "media/speech.wav")])
+    raw = root / "speech-22k.wav"
+    run([tts, "-v", "en-us", "-s", "150", "-w", str(raw), SPEECH])
+    run([ffmpeg, "-y", "-i", str(raw), "-ac", "1", "-ar", "16000", str(root / "media/speech.wav")])
+    # The same speech again under /slow/: served a trickle at a time (PageHandler), so a check of it stays
+    # in "downloading" for as long as the test needs (the server-went-away scenario).
+    shutil.copyfile(root / "media/speech.wav", root / "slow/speech.wav")
     (root / "index.html").write_text(PAGE.format(inline=inline))
-    shutil.copyfile(fakes[0], root / "media/fake.jpg")
-    make_generator_png(smoke[2], root / "media/sd.png")
+    make_generator_png(root / "media/photo.jpg", root / "media/sd.png")
     (root / "grid.html").write_text(grid_page())
     (root / "blob.html").write_text(BLOB_PAGE.format())
 

@@ -19,8 +19,8 @@ import sys
 import pytest
 import requests
 
-from ext_env import EXT_DIR, REPO
-from ext_page import PageServer, make_media
+from ext_env import EXT_DIR, REPO, require
+from ext_page import PageServer, espeak, make_media
 from ext_server import FakeScopeServer, free_port
 
 pytestmark = pytest.mark.browser
@@ -29,12 +29,15 @@ BROWSERS = ("chromium", "firefox")
 
 
 @pytest.fixture(scope="module")
-def e2e_env(tmp_path_factory, shared_dir, node, node_modules):
-    """One server and one set of pages for both browsers (the second browser's checks hit the server cache)."""
+def e2e_env(tmp_path_factory, node, node_modules):
+    """One server and one set of pages for both browsers (the second browser's checks hit the server cache).
+    The media are made here (make_media): no browser test needs ../shared."""
     from fakescope.server.media.decode import ffmpeg_exe
 
+    tts = espeak()
+    require(tts is not None, "espeak-ng not found (it speaks the test audio): apt-get install -y espeak-ng")
     root = tmp_path_factory.mktemp("e2e")
-    make_media(root / "site", shared_dir, ffmpeg_exe())
+    make_media(root / "site", ffmpeg_exe(), tts)
     (root / "tmp").mkdir()
     SHOTS.mkdir(parents=True, exist_ok=True)
     with FakeScopeServer(root / "data", root / "tmp") as server, PageServer(root / "site") as site, \
