@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -12,14 +13,15 @@ from pathlib import Path
 from . import explain, modelstore, verdict
 from .config import Settings
 from .detectors import Cancelled, Context, Detector, discover
-from .errors import ApiError
+from .errors import ApiError, disk_full
 from .jobs import Job
 from .media.acquire import Source, acquire
 from .media.decode import DecodeError
-from .store import Store
+from .store import Store, _alive
 
 log = logging.getLogger("fakescope.checks")
 ACQUIRE_SHARE = 0.3  # progress bar: acquisition fills 0..0.3, detectors 0.3..1
+WORKDIR_PREFIX = "fakescope-check-"
 
 
 def load_detectors(models_dir: Path) -> tuple[list[Detector], dict]:
@@ -66,8 +68,21 @@ class Pipeline:
 
     @staticmethod
     def new_workdir() -> Path:
-        """Per-check temp dir under $TMPDIR; removed by run() whatever happens."""
-        return Path(tempfile.mkdtemp(prefix="fakescope-check-"))
+        """Per-check temp dir under $TMPDIR, named after this process; removed by run() whatever happens
+        (and, after a kill, by the next start: remove_stale_workdirs)."""
+        return Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
+
+    @staticmethod
+    def remove_stale_workdirs() -> int:
+        """Remove the temp dirs of checks whose server process is gone (killed mid-check); return how many.
+        Called at start-up, before this process made any, so a reused pid is stale too."""
+        removed = 0
+        for d in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*-*"):
+            pid = d.name[len(WORKDIR_PREFIX):].split("-", 1)[0]
+            if d.is_dir() and pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
+                shutil.rmtree(d, ignore_errors=True)
+                removed += 1
+        return removed
 
     def run(self, job: Job) -> None:
         """Run one check to a terminal state recorded in the store. Never raises."""
@@ -98,9 +113,15 @@ class Pipeline:
         except DecodeError as exc:
             self._end(job, "failed", {"code": "decode_failed", "message": str(exc)})
             outcome = f"failed decode_failed: {exc}"
-        except Exception:  # noqa: BLE001 - bad input must never take a worker down
-            log.exception("check %s crashed", job.id)
-            self._end(job, "failed", {"code": "internal", "message": "internal error while checking; see the server log"})
+        except Exception as exc:  # noqa: BLE001 - bad input must never take a worker down
+            full = disk_full(exc)
+            if full is not None:
+                log.warning("check %s: %s (%s)", job.id, full.message, exc)
+                self._end(job, "failed", full.to_dict())
+                outcome = "failed disk_full"
+            else:
+                log.exception("check %s crashed", job.id)
+                self._end(job, "failed", {"code": "internal", "message": "internal error while checking; see the server log"})
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
             where = source.url or source.page_url or f"upload {source.filename or ''}".strip()
@@ -139,9 +160,15 @@ class Pipeline:
 
     def score(self, media, job: Job | None, timings: dict) -> dict:
         """Run the applicable detectors on an acquired Media and combine their verdicts."""
-        dets = self.applicable(media.kind)
+        # The face model runs before the whole-image model: when it speaks for a face picture (content
+        # routing, verdict.face_speaks_for_picture) the whole-image encoder call is not paid at all.
+        dets = sorted(self.applicable(media.kind), key=lambda d: verdict.track_of({"detector": d.name})[0] != "faces")
         results = []
         for i, det in enumerate(dets):
+            face = next((r for r in results if r["detector"] == "face_manipulation"), None)
+            if verdict.track_of({"detector": det.name})[0] == "picture" and verdict.face_speaks_for_picture(face):
+                results.append(det.not_applicable("the face fills the picture: the face model judges it"))
+                continue
             def report(stage, fraction, i=i):
                 if job is not None:
                     job.set(stage=stage, progress=ACQUIRE_SHARE + (1 - ACQUIRE_SHARE) * (i + fraction) / len(dets))
@@ -160,7 +187,7 @@ class Pipeline:
                 log.exception("detector %s failed on %s", det.name, media.sha256[:12])
                 results.append(det.not_applicable(f"the detector failed on this file ({type(exc).__name__})"))
             timings[det.name] = round(time.monotonic() - t, 3)
-        combined = verdict.combine(results)
+        combined = verdict.combine(results, media.kind)
         result = {**combined, "detectors": results, "media": media.describe(), "timings": timings,
                   "model_versions": {d.name: d.version for d in dets}}
         return explain.annotate(result, explain.detector_index(dets))

@@ -1,16 +1,32 @@
-"""Verdict logic as pure functions (no I/O, no models): bands from thresholds, and the combination of
-several detectors' results into the one verdict a user sees."""
+"""Verdict logic as pure functions (no I/O, no models): bands from thresholds, each model's role per content
+type, and the combination of several detectors' results into the one verdict a user sees.
+
+How a verdict is reached (README, "How a verdict is reached"): each detector judges one track of the media —
+the faces, the whole picture, the voice — and a model decides only for the content types where its measured
+held-out folds clear the floors below (elsewhere it is advisory: shown, able to hold back "likely
+authentic", never able to decide). "Likely manipulated" needs one deciding finding at or above its upper
+line; "likely authentic" needs every applicable finding, advisory ones included, at or below its lower line,
+and the picture of a video judged (a soundtrack never vouches for a picture)."""
 from __future__ import annotations
 
 NOT_APPLICABLE = "not_applicable"
 RANK = {"likely_real": 0, "uncertain": 1, "likely_fake": 2}
-# A model decides verdicts only if it separates real from fake on sources and generators it never saw:
-# the MEAN leave-one-source-out AUC (manifest "heldout_auc", written by the evaluate command) must reach
-# DECISIVE_MIN_HELDOUT_AUC and NO held-out fold (manifest "heldout_worst_auc") may fall below
-# DECISIVE_MIN_WORST_FOLD_AUC. Otherwise (or unmeasured) the model is advisory: its score is shown, but a
-# model that only wins inside some sources would mislead if it said "likely fake" or "likely real".
+# A model decides verdicts for a content type only if it separates real from fake on sources and generators
+# it never saw: the MEAN held-out AUC on that content type must reach DECISIVE_MIN_HELDOUT_AUC and NO held-out
+# fold may fall below DECISIVE_MIN_WORST_FOLD_AUC (manifest "content_roles", written by the evaluate command;
+# a model without per-type figures is judged by its overall "heldout_auc" / "heldout_worst_auc"). Otherwise
+# (or unmeasured) it is advisory there: a model that only wins inside some sources would mislead if it decided.
 DECISIVE_MIN_HELDOUT_AUC = 0.75
 DECISIVE_MIN_WORST_FOLD_AUC = 0.60
+# The track each detector judges, and its name for people. Unknown detectors judge a track of their own name.
+TRACKS = {"face_manipulation": ("faces", "Faces"), "ai_image": ("picture", "Picture"),
+          "audio_speech": ("voice", "Voice"), "provenance": ("provenance", "Provenance")}
+PICTURE_TRACKS = ("faces", "picture")
+# Content routing: a picture whose largest face covers at least this share of its area is a face picture,
+# judged by the face model when that model decides for face pictures (and then the whole-image call is not
+# paid). Not yet measured on the pool (issue 23): with today's face model advisory for pictures it only
+# routes when a face model that decides for face pictures ships.
+FACE_DOMINANT_SHARE = 0.10
 
 
 def is_advisory(heldout_auc: float | None, worst_fold_auc: float | None = None) -> bool:
@@ -18,6 +34,14 @@ def is_advisory(heldout_auc: float | None, worst_fold_auc: float | None = None) 
     if heldout_auc is None or worst_fold_auc is None:
         return True
     return heldout_auc < DECISIVE_MIN_HELDOUT_AUC or worst_fold_auc < DECISIVE_MIN_WORST_FOLD_AUC
+
+
+def advisory_for(entry: dict, content: str | None) -> bool:
+    """A model's role for one content type (e.g. "face_video", "face_picture") from its manifest entry:
+    the per-type figures when the evaluate command measured that type, else the model's overall figures."""
+    figures = (entry.get("content_roles") or {}).get(content) if content else None
+    figures = figures or entry
+    return is_advisory(figures.get("heldout_auc"), figures.get("heldout_worst_auc"))
 
 
 def band(score: float, lower: float, upper: float) -> str:
@@ -38,37 +62,77 @@ def has_proof(result: dict) -> bool:
     return any(e.get("indicates") == "ai_generated" for e in result.get("evidence", []))
 
 
-def combine(results: list[dict]) -> dict:
-    """Combine per-detector results into {verdict, score, reason, basis, applied, not_applied, evidence}.
+def track_of(result: dict) -> tuple[str, str]:
+    """(track, label) a result speaks for: its own "track" when it names one, else TRACKS by detector."""
+    name = result["detector"]
+    if result.get("track"):
+        return result["track"], TRACKS.get(name, (None, result["track"].capitalize()))[1]
+    return TRACKS.get(name, (name, name.replace("_", " ").capitalize()))
+
+
+def face_speaks_for_picture(face: dict | None) -> bool:
+    """Content routing: True when a face model that decides for face pictures found a face filling at
+    least FACE_DOMINANT_SHARE of the picture; the whole-image model then need not run."""
+    return bool(face and face.get("applicable") and not face.get("advisory")
+                and (face.get("face_share") or 0.0) >= FACE_DOMINANT_SHARE)
+
+
+def _scored(results: list[dict]) -> list[dict]:
+    return [r for r in results if r.get("applicable") and r.get("score") is not None]
+
+
+def _deciding(results: list[dict]) -> list[dict]:
+    """Applicable results that may decide: not advisory, and on a face picture routed to the face model,
+    not the whole-image model (it still holds back "likely authentic" when it alarms)."""
+    scored = _scored(results)
+    face = next((r for r in scored if r["detector"] == "face_manipulation"), None)
+    routed = face_speaks_for_picture(face)
+    return [r for r in scored if not r.get("advisory") and not (routed and track_of(r)[0] == "picture")]
+
+
+def combine(results: list[dict], kind: str | None = None) -> dict:
+    """Combine per-detector results of one media item (`kind`: image / video / audio) into
+    {verdict, score, reason, basis, deciding_detector, applied, not_applied, evidence, tracks}.
 
     - Positive provenance evidence wins: likely_fake, score = max(1 model score, 0.99), basis "provenance".
-    - Otherwise over the applicable decisive detectors: likely_fake if any says likely_fake; likely_real
-      only if every one says likely_real; uncertain otherwise. The score is the highest decisive
-      calibrated score (the detector with the strongest signal explains the verdict).
-    - Advisory detectors (result["advisory"], see is_advisory) never decide: when only they apply the
-      verdict is uncertain with no headline score, basis "advisory".
-    - When no detector applies: not_applicable, with every detector's reason.
-    `applied` lists each applicable detector's score and band, `not_applied` each other detector with its
-    reason (e.g. "no face found"), `evidence` the positive provenance findings shown to the user as such.
+    - No applicable detector: not_applicable, with every detector's reason.
+    - Any deciding finding at likely_fake: likely_fake (score: the highest deciding score).
+    - likely_real only when a deciding finding says so, EVERY applicable finding (advisory included) is at
+      likely_real, and for a video its picture was judged; anything else is uncertain.
+    - Only advisory findings: uncertain with no headline score, basis "advisory".
+    `tracks` says which detector spoke for which track ("Voice: likely authentic · Faces: likely manipulated").
     """
-    return {**_decide(results), **explain(results)}
+    return {**_decide(results, kind), **explain(results)}
 
 
 def explain(results: list[dict]) -> dict:
-    """Which detectors applied (score, band), which did not and why, and the proof-grade evidence."""
+    """Which detectors applied (score, band), which did not and why, the proof-grade evidence, and one line
+    per track."""
+    scored = _scored(results)
+    deciding = {r["detector"] for r in _deciding(results)}
     applied = [{"detector": r["detector"], "score": r["score"], "verdict": r["verdict"],
-                "advisory": bool(r.get("advisory"))}
-               for r in results if r.get("applicable") and r.get("score") is not None]
+                "advisory": bool(r.get("advisory"))} for r in scored]
     not_applied = [{"detector": r["detector"], "reason": r.get("reason") or "not applicable"}
-                   for r in results if not (r.get("applicable") and r.get("score") is not None)]
+                   for r in results if r not in scored]
     evidence = [{**e, "detector": r["detector"]} for r in results for e in r.get("evidence", [])
                 if e.get("indicates") == "ai_generated"]
-    return {"applied": applied, "not_applied": not_applied, "evidence": evidence}
+    tracks = []
+    for r in results:
+        track, label = track_of(r)
+        if track == "provenance" and not has_proof(r):
+            continue  # absent metadata is no finding about the media
+        is_scored = r in scored
+        tracks.append({"track": track, "label": label, "detector": r["detector"],
+                       "verdict": r["verdict"] if is_scored or has_proof(r) else NOT_APPLICABLE,
+                       "score": r["score"] if is_scored else None,
+                       "role": "decides" if r["detector"] in deciding else "advisory" if is_scored else None,
+                       "reason": None if is_scored else (r.get("reason") or "not applicable")})
+    return {"applied": applied, "not_applied": not_applied, "evidence": evidence, "tracks": tracks}
 
 
-def _decide(results: list[dict]) -> dict:
+def _decide(results: list[dict], kind: str | None) -> dict:
     proof = [r for r in results if has_proof(r)]
-    scored = [r for r in results if r.get("applicable") and r.get("score") is not None]
+    scored = _scored(results)
     if proof:
         top = max([r["score"] for r in scored] + [0.99])
         return {"verdict": "likely_fake", "score": round(top, 4), "reason": None, "basis": "provenance",
@@ -78,16 +142,23 @@ def _decide(results: list[dict]) -> dict:
         return {"verdict": NOT_APPLICABLE, "score": None,
                 "reason": "; ".join(reasons) or "no detector applies to this media", "basis": None,
                 "deciding_detector": None}
-    decisive = [r for r in scored if not r.get("advisory")]
-    if not decisive:
+    deciding = _deciding(results)
+    if not deciding:
         # No headline probability: an advisory score is no calibrated estimate on unseen generators.
         # Each detector's own score stays in the result for the details view.
         return {"verdict": "uncertain", "score": None, "reason": None, "basis": "advisory",
                 "deciding_detector": None}
-    scored = decisive
-    worst = max(scored, key=lambda r: (RANK.get(r["verdict"], 1), r["score"]))
-    verdict = worst["verdict"]
-    if verdict not in RANK:
-        verdict = "uncertain"
-    return {"verdict": verdict, "score": round(max(r["score"] for r in scored), 4), "reason": None,
+    worst = max(deciding, key=lambda r: (RANK.get(r["verdict"], 1), r["score"]))
+    verdict = worst["verdict"] if worst["verdict"] in RANK else "uncertain"
+    reason = None
+    if verdict == "likely_real":
+        held_back = [r for r in scored if r["verdict"] != "likely_real"]
+        if held_back:
+            verdict = "uncertain"
+            reason = "; ".join(f"{track_of(r)[1]}: {r['verdict'].replace('_', ' ')}" for r in held_back) + \
+                " — every finding must be authentic-looking before the media is called likely authentic"
+        elif kind == "video" and not any(track_of(r)[0] in PICTURE_TRACKS for r in scored):
+            verdict = "uncertain"
+            reason = "the picture could not be judged (no face found): a soundtrack never vouches for a picture"
+    return {"verdict": verdict, "score": round(max(r["score"] for r in deciding), 4), "reason": reason,
             "basis": "models", "deciding_detector": worst["detector"]}

@@ -7,7 +7,9 @@ Result dict (what `Detector.predict` returns; JSON-serialisable, no numpy types)
     reason         str|None  human-readable reason when not applicable
     score          float|None  calibrated probability that the media is manipulated / synthetic
     verdict        "likely_fake" | "uncertain" | "likely_real" | "not_applicable"
-    advisory       bool   True when the model is too weak on unseen generators to decide (verdict.is_advisory)
+    advisory       bool   True when the model is too weak on unseen generators to decide for this content
+                          type (verdict.advisory_for: per-type figures in the manifest, else overall)
+    content        str|None  the content type judged (e.g. "face_picture", "face_video"), when the detector says
     evidence       list[dict]  findings that are proof rather than a model score (provenance), may be empty
     regions        dict   optional: "faces" [{box:[x,y,w,h], score}], "timeline" [{t, score, faces}],
                           "segments" [{start, end, score}]
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
 from ..media.types import Media
-from ..verdict import is_advisory
+from ..verdict import advisory_for
 
 VERDICTS = ("likely_fake", "uncertain", "likely_real", "not_applicable")
 
@@ -65,11 +67,14 @@ class Detector:
 
     @property
     def advisory(self) -> bool:
-        """A trained model whose mean leave-source-out AUC (manifest "heldout_auc") or worst fold
+        """Overall role: a trained model whose mean held-out AUC (manifest "heldout_auc") or worst fold
         ("heldout_worst_auc") is unmeasured or below the floors in verdict.py: shown, never deciding.
         Rule-based detectors are not advisory."""
-        return self.model_key is not None and is_advisory(self.entry.get("heldout_auc"),
-                                                          self.entry.get("heldout_worst_auc"))
+        return self.advisory_for(None)
+
+    def advisory_for(self, content: str | None) -> bool:
+        """Role for one content type (manifest "content_roles"), falling back to the overall role."""
+        return self.model_key is not None and advisory_for(self.entry, content)
 
     # Detectors run on a pool of worker threads: predict() must be thread-safe (guard stateful objects
     # such as cv2.FaceDetectorYN with a lock or keep one per thread).
@@ -82,7 +87,7 @@ class Detector:
     # Helpers that keep every detector's output in the same shape.
     def result(self, score: float | None, verdict: str, *, reason: str | None = None,
                evidence: list | None = None, regions: dict | None = None, timings: dict | None = None,
-               **extra: Any) -> dict:
+               content: str | None = None, **extra: Any) -> dict:
         assert verdict in VERDICTS, verdict
         out = {
             "detector": self.name,
@@ -91,7 +96,8 @@ class Detector:
             "reason": reason,
             "score": None if score is None else round(float(score), 4),
             "verdict": verdict,
-            "advisory": self.advisory,
+            "advisory": self.advisory_for(content),
+            "content": content,
             "evidence": evidence or [],
             "regions": regions or {},
             "timings": timings or {},

@@ -127,12 +127,15 @@ class FaceManipulationDetector(Detector):
         faces = self.finder().find(rgb, max_faces=4)
         t1 = time.perf_counter()
         if not faces:
-            return self.not_applicable("no face found", timings={"detect": round(t1 - t0, 3)})
+            return self.not_applicable("no face found", timings={"detect": round(t1 - t0, 3)}, content="face_picture")
         scores = self.score_crops([encoder_crop(rgb, f.box) for f in faces])
         ctx.progress("faces", 1.0)
         regions = {"faces": [{**f.as_dict(), "score": round(float(s), 4)} for f, s in zip(faces, scores)]}
         score = float(scores.max())
-        return self.result(score, self._band(score), regions=regions,
+        # share of the picture the largest face covers: content routing (verdict.face_speaks_for_picture)
+        share = max(f.box[2] * f.box[3] for f in faces) / float(rgb.shape[0] * rgb.shape[1])
+        return self.result(score, self._band(score), regions=regions, content="face_picture",
+                           face_share=round(min(1.0, share), 4),
                            timings={"detect": round(t1 - t0, 3), "score": round(time.perf_counter() - t1, 3)})
 
     # -- video -----------------------------------------------------------------------------------------
@@ -192,7 +195,8 @@ class FaceManipulationDetector(Detector):
         regions = {"timeline": res["timeline"], "faces": res["tracks"]}
         if res["score"] is None:
             return self.not_applicable(f"no face found in {res['frames_sampled']} sampled frames",
-                                       regions=regions, timings=timings)
+                                       regions=regions, timings=timings, content="face_video")
         ctx.progress("faces", 1.0)
-        return self.result(res["score"], self._band(res["score"]), regions=regions, timings=timings)
+        return self.result(res["score"], self._band(res["score"]), regions=regions, timings=timings,
+                           content="face_video")
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from fakescope.server.verdict import DECISIVE_MIN_HELDOUT_AUC, DECISIVE_MIN_WORST_FOLD_AUC, band, combine, is_advisory
+from fakescope.server.verdict import (DECISIVE_MIN_HELDOUT_AUC, DECISIVE_MIN_WORST_FOLD_AUC, FACE_DOMINANT_SHARE,
+                                      advisory_for, band, combine, is_advisory)
 
 
-def r(name, score, verdict, reason=None, evidence=None, advisory=False):
+def r(name, score, verdict, reason=None, evidence=None, advisory=False, **extra):
     return {"detector": name, "applicable": verdict != "not_applicable", "score": score, "verdict": verdict,
-            "reason": reason, "evidence": evidence or [], "advisory": advisory}
+            "reason": reason, "evidence": evidence or [], "advisory": advisory, **extra}
 
 
 AI = [{"kind": "xmp", "detail": "IPTC DigitalSourceType = trainedAlgorithmicMedia", "indicates": "ai_generated"}]
@@ -31,7 +32,12 @@ CASES = [
     # advisory models (too weak on unseen generators) are shown but never decide
     ([NOFACE, r("ai_image", 0.95, "likely_fake", advisory=True), NOMETA], "uncertain", None, "advisory", None),
     ([NOFACE, r("ai_image", 0.02, "likely_real", advisory=True)], "uncertain", None, "advisory", None),
+    # no false comfort: an advisory model at likely_fake holds back "likely authentic"
     ([r("face_manipulation", 0.1, "likely_real"), r("ai_image", 0.97, "likely_fake", advisory=True)],
+     "uncertain", 0.1, "models", "face_manipulation"),
+    ([r("face_manipulation", 0.1, "likely_real"), r("ai_image", 0.5, "uncertain", advisory=True)],
+     "uncertain", 0.1, "models", "face_manipulation"),
+    ([r("face_manipulation", 0.1, "likely_real"), r("ai_image", 0.2, "likely_real", advisory=True)],
      "likely_real", 0.1, "models", "face_manipulation"),
     ([r("face_manipulation", 0.8, "likely_fake"), r("ai_image", 0.97, "likely_fake", advisory=True)],
      "likely_fake", 0.8, "models", "face_manipulation"),
@@ -85,3 +91,79 @@ def test_no_face_reason_reaches_the_user():
                                             (0.3, "likely_real"), (0.0, "likely_real")])
 def test_band(score, expected):
     assert band(score, 0.3, 0.7) == expected
+
+
+# -- video and audio: every track must look authentic; a soundtrack never vouches for a picture ----------------
+FACES_FAKE = r("face_manipulation", 0.75, "likely_fake", content="face_video")
+FACES_UNSURE_ADVISORY = r("face_manipulation", 0.6, "uncertain", advisory=True, content="face_video")
+FACES_REAL = r("face_manipulation", 0.1, "likely_real", content="face_video")
+NOFACE_VIDEO = r("face_manipulation", None, "not_applicable", "no face found in 12 sampled frames")
+VOICE_REAL = r("audio_speech", 0.05, "likely_real")
+VOICE_FAKE = r("audio_speech", 0.95, "likely_fake")
+
+
+@pytest.mark.parametrize("results,kind,verdict", [
+    ([FACES_FAKE, VOICE_REAL], "video", "likely_fake"),            # genuine voice, swapped face
+    ([FACES_UNSURE_ADVISORY, VOICE_REAL], "video", "uncertain"),   # was "likely authentic" in v2
+    ([NOFACE_VIDEO, VOICE_REAL], "video", "uncertain"),            # the voice cannot vouch for the picture
+    ([FACES_REAL, VOICE_REAL], "video", "likely_real"),
+    ([FACES_REAL, VOICE_FAKE], "video", "likely_fake"),            # cloned voice over real footage
+    ([NOFACE_VIDEO, VOICE_FAKE], "video", "likely_fake"),
+    ([VOICE_REAL], "audio", "likely_real"),
+])
+def test_no_false_comfort(results, kind, verdict):
+    assert combine(results, kind)["verdict"] == verdict
+
+
+def test_a_held_back_verdict_says_why():
+    out = combine([FACES_UNSURE_ADVISORY, VOICE_REAL], "video")
+    assert out["verdict"] == "uncertain" and "Faces: uncertain" in out["reason"]
+    out = combine([NOFACE_VIDEO, VOICE_REAL], "video")
+    assert "soundtrack never vouches for a picture" in out["reason"]
+
+
+def test_tracks_say_which_detector_spoke_for_what():
+    out = combine([FACES_FAKE, VOICE_REAL, NOMETA], "video")
+    lines = {t["label"]: (t["verdict"], t["score"], t["role"]) for t in out["tracks"]}
+    assert lines == {"Faces": ("likely_fake", 0.75, "decides"), "Voice": ("likely_real", 0.05, "decides")}
+    out = combine([NOFACE_VIDEO, VOICE_REAL, r("provenance", 1.0, "likely_fake", evidence=AI)], "video")
+    by = {t["label"]: t for t in out["tracks"]}
+    assert by["Faces"]["verdict"] == "not_applicable" and by["Faces"]["reason"].startswith("no face found")
+    assert by["Provenance"]["verdict"] == "likely_fake"
+
+
+def test_a_result_may_name_its_own_track():
+    out = combine([r("probe_faces", 0.9, "likely_fake", track="faces"), VOICE_REAL], "video")
+    assert out["verdict"] == "likely_fake" and out["tracks"][0]["track"] == "faces"
+
+
+# -- content routing: a face picture is judged by a face model that decides for face pictures --------------------
+def test_a_deciding_face_model_speaks_for_a_face_filling_picture():
+    face = r("face_manipulation", 0.8, "likely_fake", face_share=0.3, content="face_picture")
+    out = combine([face, r("ai_image", 0.1, "likely_real")], "image")
+    assert (out["verdict"], out["deciding_detector"]) == ("likely_fake", "face_manipulation")
+    roles = {t["detector"]: t["role"] for t in out["tracks"]}
+    assert roles == {"face_manipulation": "decides", "ai_image": "advisory"}
+    real_face = r("face_manipulation", 0.1, "likely_real", face_share=0.3)
+    # the whole-image model no longer decides there, but its alarm still holds back "likely authentic"
+    assert combine([real_face, r("ai_image", 0.95, "likely_fake")], "image")["verdict"] == "uncertain"
+
+
+def test_a_small_face_leaves_the_picture_to_the_whole_image_model():
+    face = r("face_manipulation", 0.1, "likely_real", face_share=FACE_DOMINANT_SHARE / 2)
+    out = combine([face, r("ai_image", 0.9, "likely_fake")], "image")
+    assert (out["verdict"], out["deciding_detector"]) == ("likely_fake", "ai_image")
+
+
+def test_an_advisory_face_model_never_takes_the_picture_over():
+    face = r("face_manipulation", 0.9, "likely_fake", advisory=True, face_share=0.5)
+    out = combine([face, r("ai_image", 0.5, "uncertain")], "image")
+    assert (out["verdict"], out["deciding_detector"]) == ("uncertain", "ai_image")
+
+
+def test_roles_are_per_content_type():
+    entry = {"heldout_auc": 0.82, "heldout_worst_auc": 0.50,
+             "content_roles": {"face_video": {"heldout_auc": 0.83, "heldout_worst_auc": 0.83}}}
+    assert advisory_for(entry, "face_video") is False
+    assert advisory_for(entry, "face_picture") is True   # unmeasured type: the overall figures
+    assert advisory_for(entry, None) is True
