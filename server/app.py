@@ -29,13 +29,34 @@ class Service:
         self.store.close()
 
 
+def verify_encoders(models_dir) -> None:
+    """With models to serve, re-hash the pretrained encoders they run on against their pins (about a second
+    for both): `fakescope encoders` trusts its ".verified" marker to start fast, so a weight file altered
+    after the fetch would otherwise be served. Raises ModelError naming the file."""
+    from . import modelstore
+
+    if not modelstore.read_manifest(models_dir):
+        return
+    from .encoders import ARTIFACTS, ArtifactError, artifacts
+
+    for name in ARTIFACTS:
+        try:
+            artifacts.verify(name)
+        except ArtifactError as exc:
+            raise modelstore.ModelError(f"encoder {exc}") from None
+
+
 def build_service(settings: Settings) -> Service:
-    """Models first (refuse to start on a missing or altered file), then store and workers."""
+    """Models and encoders first (refuse to start on a missing or altered file), then store and workers."""
+    verify_encoders(settings.models_dir)
     detectors, models = load_detectors(settings.models_dir)
     store = Store(settings.db_path)
     recovered = store.recover_interrupted()
     if recovered:
         log.warning("marked %d check(s) left unfinished by a previous run as failed (interrupted)", recovered)
+    stale = Pipeline.remove_stale_workdirs()
+    if stale:
+        log.warning("removed %d temp folder(s) of checks interrupted by a previous run", stale)
     pipeline = Pipeline(settings, store, detectors)
     pool = JobPool(pipeline.run, workers=settings.workers, queue_size=settings.queue_size)
     return Service(settings, store, pipeline, pool, models)

@@ -6,7 +6,7 @@ import logging
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from ..errors import ApiError
+from ..errors import ApiError, disk_full
 
 log = logging.getLogger("fakescope.api")
 _HTTP_CODES = {404: "not_found", 413: "too_large", 415: "unsupported_media", 429: "busy"}
@@ -33,5 +33,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        full = disk_full(exc)  # e.g. an upload that fills the disk while it is saved
+        if full is not None:
+            log.warning("%s (%s)", full.message, exc)
+            return error_response(full)
         log.exception("unhandled error")
         return error_response(ApiError("internal", "internal server error; see the server log"))

@@ -3,6 +3,8 @@
 - An Origin header, when present, must be a browser extension (web pages are refused; CLI sends none).
 - POST bodies must be JSON, or multipart carrying X-FakeScope-Client: a web page cannot send either
   cross-site without a CORS preflight, which it does not get.
+- A cross-site embed (<script>, <img>, <link>: Sec-Fetch-Mode no-cors, which carries no Origin) is refused,
+  and every answer says nosniff and same-origin resource policy, so no page can pull JSON in by tag.
 CORS grants go to chrome-extension:// and moz-extension:// origins only."""
 from __future__ import annotations
 
@@ -35,6 +37,9 @@ def install_security(app: Flask, host: str, port: int) -> None:
         origin = request.headers.get("Origin")
         if origin is not None and not EXTENSION_ORIGIN.match(origin):
             raise ApiError("forbidden_origin", "requests from web pages are refused; use the FakeScope extension")
+        if origin is None and request.headers.get("Sec-Fetch-Mode") == "no-cors" and \
+                request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+            raise ApiError("forbidden_origin", "requests from web pages are refused; use the FakeScope extension")
         if request.method == "POST":
             ctype = request.mimetype or ""
             if ctype == "application/json":
@@ -46,6 +51,13 @@ def install_security(app: Flask, host: str, port: int) -> None:
             raise ApiError("bad_request", "POST bodies must be application/json or multipart/form-data",
                            status=415)
         return None
+
+    @app.after_request
+    def _no_embedding(resp):
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+        resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
 
     CORS(app, resources={r"/api/*": {"origins": [EXTENSION_ORIGIN]}},
          methods=["GET", "POST", "DELETE", "OPTIONS"], allow_headers=["Content-Type", CLIENT_HEADER],

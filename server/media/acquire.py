@@ -114,7 +114,7 @@ def _from_url(source: Source, workdir: Path, settings: Settings, cap: int, repor
 def _from_page(page_url: str, workdir: Path, settings: Settings, cap: int, report: Report):
     return fetch_page_media(page_url, workdir, max_bytes=cap, max_seconds=settings.max_video_seconds,
                             allow_private=settings.allow_private_addresses, socket_timeout=settings.read_timeout,
-                            progress=lambda f: report("downloading", f))
+                            progress=lambda f: report("downloading", f), deadline_s=settings.download_deadline)
 
 
 def _decode_facts(media: Media, workdir: Path, settings: Settings) -> None:
@@ -144,7 +144,13 @@ def _video_facts(media: Media, workdir: Path, settings: Settings) -> None:
         # Containers such as WebM/MP4 may hold audio only: accept them as audio when that was allowed.
         if media.mime in ("video/webm", "video/mp4", "video/quicktime"):
             media.kind = "audio"
-            _decode_facts(media, workdir, settings)
+            try:
+                _decode_facts(media, workdir, settings)
+            except ApiError as exc:  # neither frames nor sound: it is a broken video, say so
+                if exc.code != "decode_failed":
+                    raise
+                media.kind = "video"
+                raise decode.DecodeError("no decodable frames or sound") from None
             return
         raise
     if info["duration"] > settings.max_video_seconds:

@@ -52,13 +52,18 @@ def _open_image(path: str | Path, max_pixels: int):
         pixels = f"{int(found.group(1)):,} pixels" if found else "too many pixels"
         raise DecodeError(f"the image is too large: {pixels}, above the {max_pixels:,}-pixel limit") from None
     except Exception as exc:  # PIL raises many types for bad data
-        raise DecodeError(f"not a decodable image: {exc}") from exc
+        raise DecodeError(f"not a decodable image: {_without_path(exc, path)}") from exc
     w, h = im.size
     if w * h > max_pixels:
         im.close()
         raise DecodeError(f"the image is too large: {w}x{h} = {w * h:,} pixels, above the {max_pixels:,}-pixel "
                           "limit")
     return im
+
+
+def _without_path(exc: Exception, path: str | Path) -> str:
+    """A decoder's message without the server's temp path in it (Pillow names the file it could not read)."""
+    return str(exc).replace(f"'{path}'", "the file").replace(str(path), "the file")
 
 
 def image_size(path: str | Path, max_pixels: int = MAX_IMAGE_PIXELS) -> tuple[int, int]:

@@ -10,7 +10,8 @@ from urllib.parse import urljoin
 
 import requests
 
-from ..errors import ApiError
+from ..errors import ApiError, disk_full
+from . import deadline
 from .guard import check_url, guarded_session
 
 USER_AGENT = "FakeScope/0.1 (+local deepfake check)"
@@ -37,26 +38,33 @@ def download(url: str, dest: Path, *, max_bytes: int, allow_private: bool, conne
     session = guarded_session(allow_private)
     started = time.monotonic()
     try:
-        for _hop in range(max_redirects + 1):
-            check_url(url, allow_private)
-            try:
-                resp = session.get(url, stream=True, allow_redirects=False, timeout=(connect_timeout, read_timeout),
-                                   headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
-            except requests.Timeout:
-                raise ApiError("timeout", f"the media server did not answer within {read_timeout:g} s") from None
-            except requests.RequestException as exc:
-                raise ApiError("download_failed", f"cannot download: {_short(exc)}", upstream_status=None) from None
-            with resp:
-                if resp.is_redirect:
-                    url = urljoin(url, resp.headers.get("location", ""))
-                    continue  # re-checked by check_url at the top of the loop
-                if resp.status_code != 200:
-                    raise ApiError("download_failed", f"the media server answered HTTP {resp.status_code}",
-                                   upstream_status=resp.status_code)
-                return _stream(resp, url, dest, max_bytes, started, deadline_s, read_timeout, progress)
-        raise ApiError("download_failed", f"more than {max_redirects} redirects", upstream_status=None)
+        with deadline.within(deadline_s):
+            return _hops(session, url, dest, max_bytes, allow_private, connect_timeout, read_timeout, deadline_s,
+                         max_redirects, started, progress)
     finally:
         session.close()
+
+
+def _hops(session, url, dest, max_bytes, allow_private, connect_timeout, read_timeout, deadline_s, max_redirects,
+          started, progress) -> Download:
+    for _hop in range(max_redirects + 1):
+        check_url(url, allow_private)
+        try:
+            resp = session.get(url, stream=True, allow_redirects=False, timeout=(connect_timeout, read_timeout),
+                               headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+        except requests.Timeout:
+            raise _timeout(deadline_s, f"the media server did not answer within {read_timeout:g} s") from None
+        except requests.RequestException as exc:
+            raise ApiError("download_failed", f"cannot download: {_short(exc)}", upstream_status=None) from None
+        with resp:
+            if resp.is_redirect:
+                url = urljoin(url, resp.headers.get("location", ""))
+                continue  # re-checked by check_url at the top of the loop
+            if resp.status_code != 200:
+                raise ApiError("download_failed", f"the media server answered HTTP {resp.status_code}",
+                               upstream_status=resp.status_code)
+            return _stream(resp, url, dest, max_bytes, started, deadline_s, read_timeout, progress)
+    raise ApiError("download_failed", f"more than {max_redirects} redirects", upstream_status=None)
 
 
 def _stream(resp, url, dest, max_bytes, started, deadline_s, read_timeout, progress) -> Download:
@@ -77,11 +85,23 @@ def _stream(resp, url, dest, max_bytes, started, deadline_s, read_timeout, progr
                 progress(size / total if total else 0.0)
     except requests.exceptions.ConnectionError as exc:
         if "timed out" in str(exc).lower():
-            raise ApiError("timeout", f"the media server stopped sending for {read_timeout:g} s") from None
+            raise _timeout(deadline_s, f"the media server stopped sending for {read_timeout:g} s") from None
         raise ApiError("download_failed", f"the download broke off: {_short(exc)}", upstream_status=200) from None
     except requests.RequestException as exc:
         raise ApiError("download_failed", f"the download broke off: {_short(exc)}", upstream_status=200) from None
+    except OSError as exc:
+        full = disk_full(exc)
+        if full is None:
+            raise
+        raise full from None
     return Download(Path(dest), url, resp.headers.get("content-type", ""), size)
+
+
+def _timeout(deadline_s: float, stalled: str) -> ApiError:
+    """A timeout: the whole-download deadline when it has passed (a slow drip), else a stalled server."""
+    if deadline.expired():
+        return ApiError("timeout", f"the download took longer than {deadline_s:g} s")
+    return ApiError("timeout", stalled)
 
 
 def _short(exc: Exception) -> str:

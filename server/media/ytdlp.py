@@ -5,10 +5,12 @@ download starts (clear errors), and the whole run happens inside guard.guarded_r
 embeds and fragments it fetches on its own can only reach allowed addresses."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Callable
 
-from ..errors import ApiError
+from ..errors import ApiError, disk_full
+from . import deadline
 from .decode import ffmpeg_exe
 from .guard import ALLOW_SETTING, GUARD_REFUSAL, check_url, guarded_resolution
 
@@ -35,13 +37,16 @@ class _Quiet:
 
 
 def fetch_page_media(url: str, workdir: Path, *, max_bytes: int, max_seconds: float, allow_private: bool,
-                     socket_timeout: float, progress: Callable[[float], None] = lambda f: None) -> tuple[Path, dict]:
+                     socket_timeout: float, progress: Callable[[float], None] = lambda f: None,
+                     deadline_s: float = 300.0) -> tuple[Path, dict]:
     """Download the media a page shows into `workdir`; return (file path, info subset). `progress` may
-    raise (cancellation) and the download stops."""
+    raise (cancellation) and the download stops. Extraction and download together end by `deadline_s`
+    (plus one socket timeout): a page that drips bytes cannot hold a worker."""
     import yt_dlp
 
     check_url(url, allow_private)
     log = _Quiet()
+    started = time.monotonic()
 
     def hook(d: dict) -> None:
         done = d.get("downloaded_bytes") or 0
@@ -63,7 +68,7 @@ def fetch_page_media(url: str, workdir: Path, *, max_bytes: int, max_seconds: fl
         "concurrent_fragment_downloads": 1, "hls_prefer_native": True, "external_downloader": {},
     }
     try:
-        with guarded_resolution(allow_private), yt_dlp.YoutubeDL(params) as ydl:
+        with deadline.within(deadline_s), guarded_resolution(allow_private), yt_dlp.YoutubeDL(params) as ydl:
             info = ydl.extract_info(url, download=False, process=False)
             info = _single(ydl, info, allow_private)
             for candidate in _media_urls(info):
@@ -75,7 +80,10 @@ def fetch_page_media(url: str, workdir: Path, *, max_bytes: int, max_seconds: fl
             info = ydl.process_ie_result(info, download=True)
     except ApiError:
         raise
-    except yt_dlp.utils.DownloadError as exc:
+    except (yt_dlp.utils.YoutubeDLError, OSError) as exc:  # DownloadError, and network errors raised bare
+        full = disk_full(exc)
+        if full is not None:
+            raise full from None
         msg = log.last_error or str(exc)
         if GUARD_REFUSAL in msg:
             raise ApiError("forbidden_address", f"the page leads to an address the server must not fetch: {msg[:200]} "
@@ -85,6 +93,8 @@ def fetch_page_media(url: str, workdir: Path, *, max_bytes: int, max_seconds: fl
             raise ApiError("unsupported_media", "no image, video or audio found at this address") from None
         if "larger than max-filesize" in msg or "File is larger" in msg:
             raise ApiError("too_large", f"the media is larger than the {max_bytes / 1e6:.0f} MB limit") from None
+        if deadline.MARK in msg or time.monotonic() - started > deadline_s:
+            raise ApiError("timeout", f"the page and its media took longer than {deadline_s:g} s") from None
         if "timed out" in msg.lower():
             raise ApiError("timeout", f"the page did not answer in time: {msg[:200]}") from None
         raise ApiError("download_failed", f"could not get the media from the page: {msg[:300]}",
