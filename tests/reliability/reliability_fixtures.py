@@ -10,6 +10,7 @@ import struct
 import subprocess
 import threading
 import time
+import urllib.parse
 import zlib
 from pathlib import Path
 
@@ -206,9 +207,9 @@ class _Hostile(http.server.BaseHTTPRequestHandler):
                               b"</body></html>", "image/jpeg")
         if path == "/loop":
             return self._redirect("/loop")
-        if path.startswith("/to/"):  # /to/<absolute target>: a redirect to anywhere
+        if path == "/to":  # /to?u=<target>: a redirect to anywhere
             site.first_hop_done.set()
-            return self._redirect(path[len("/to/"):].replace("http:/", "http://", 1))
+            return self._redirect(urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)["u"][0])
         self.send_response(404)
         self.send_header("Content-Length", "0")
         self.end_headers()
