@@ -2,11 +2,13 @@
 and verdict paths run end to end without trained models. Imported by serve_for_tests.py."""
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
 
 from fakescope.server.detectors import Detector, register
+from fakescope.server.features.video import sample_video
 from fakescope.server.media.decode import load_audio, load_image
 from fakescope.server.verdict import band
 
@@ -47,5 +49,23 @@ class LoudnessProbe(Detector):
         ctx.progress("scoring audio", 0.0)
         x = load_audio(path)
         score = float(min(1.0, np.sqrt(np.mean(x ** 2)) * 2))
-        return self.result(score, band(score, 0.3, 0.7),
+        return self.result(score, band(score, 0.3, 0.7), track="voice",
                            regions={"segments": [{"start": 0.0, "end": round(x.size / 16000, 3), "score": score}]})
+
+
+if os.environ.get("PROBE_FACE_TRACK") == "1":  # only for the servers of test_verdict_api.py
+    @register
+    class FaceTrackProbe(Detector):
+        """Stands in for a face model on video (track "faces"): score = mean brightness of a few sampled
+        frames; an all-black video has "no face". With test_loudness as the voice, the API's combination of
+        a picture track and a soundtrack is tested end to end without trained models."""
+
+        name = "test_face_track"
+        kinds = ("video",)
+
+        def predict(self, media, ctx):
+            frames = sample_video(media.path, 1.0, 3)
+            level = float(np.mean([f.mean() for _, f in frames])) / 255.0 if frames else 0.0
+            if level < 0.02:
+                return self.not_applicable(f"no face found in {len(frames)} sampled frames", track="faces")
+            return self.result(level, band(level, 0.3, 0.7), track="faces")
