@@ -166,6 +166,7 @@ class HostileSite:
         handler = type("Handler", (_Hostile,), {"site": self})
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
+        self.httpd.handle_error = lambda *args: None  # clients hanging up mid-body is the point here
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.stop = threading.Event()
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
