@@ -75,11 +75,11 @@ class Pipeline:
     @staticmethod
     def remove_stale_workdirs() -> int:
         """Remove the temp dirs of checks whose server process is gone (killed mid-check); return how many.
-        Called at start-up, before this process made any, so a reused pid is stale too."""
+        Called at start-up; dirs of live processes (another server sharing $TMPDIR) are left alone."""
         removed = 0
         for d in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*-*"):
             pid = d.name[len(WORKDIR_PREFIX):].split("-", 1)[0]
-            if d.is_dir() and pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
+            if d.is_dir() and pid.isdigit() and not _alive(int(pid)):
                 shutil.rmtree(d, ignore_errors=True)
                 removed += 1
         return removed
