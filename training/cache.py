@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from .config import cache_dir
+from fakescope.training.config import cache_dir
 
 
 def key_of(*parts) -> str:
@@ -54,3 +54,18 @@ def cached_arrays(path: Path, compute: Callable[[], dict]) -> dict[str, np.ndarr
     np.savez(tmp, **data)
     os.replace(tmp, path)
     return data
+
+
+def pack_waves(waves: list[np.ndarray]) -> np.ndarray:
+    """Clips as one int16 matrix; row 0 holds the lengths as uint16 bit patterns (clips <= 4 s)."""
+    n = max(len(x) for x in waves)
+    mat = np.zeros((len(waves) + 1, n), np.int16)
+    mat[0, : len(waves)] = np.array([len(x) for x in waves], np.int64).astype(np.uint16).view(np.int16)
+    for i, x in enumerate(waves):
+        mat[i + 1, : len(x)] = np.round(np.clip(x, -1, 1) * 32767).astype(np.int16)
+    return mat
+
+
+def unpack_waves(mat: np.ndarray) -> list[np.ndarray]:
+    lens = mat[0].view(np.uint16)
+    return [mat[i + 1, : int(lens[i])].astype(np.float32) / 32767 for i in range(len(mat) - 1)]

@@ -1,6 +1,9 @@
 """Command line of the pipeline: `train NAME [--config PATH] [--out DIR] [--smoke]` and
 `evaluate NAME [--config PATH] [--smoke]`. `fakescope train|evaluate` calls `main` with the same argv.
 
+The config's "recipe" names a model package, training/<recipe>/ (audio, face, aigen), whose recipe module has
+train(cfg, out_dir, smoke) and evaluate(cfg, smoke).
+
 train    fits the model named by training/configs/NAME.json into --out (default: runs/NAME/), and with
          --publish (default for non-smoke runs) copies it to models/ under the config's "model_file".
 evaluate measures the published model on the config's splits, writes plots, models/cards/NAME.md and
@@ -8,12 +11,21 @@ evaluate measures the published model on the config's splits, writes plots, mode
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import time
 from pathlib import Path
 
-from . import recipes
-from .config import load_config, repo_root
+from fakescope.training.config import load_config, repo_root
+
+
+def load_recipe(name: str):
+    """training/<name>/recipe.py, checked for its two entry points."""
+    mod = importlib.import_module(f"fakescope.training.{name}.recipe")
+    for fn in ("train", "evaluate"):
+        if not callable(getattr(mod, fn, None)):
+            raise AttributeError(f"recipe {name!r} has no {fn}()")
+    return mod
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    recipe = recipes.load(cfg["recipe"])
+    recipe = load_recipe(cfg["recipe"])
     t0 = time.time()
     if args.command == "train":
         out = Path(args.out) if args.out else repo_root() / "runs" / args.name

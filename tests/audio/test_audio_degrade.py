@@ -2,8 +2,8 @@
 and the quality-balancing machinery behind the "quality is not the label" invariant."""
 import numpy as np
 
-from fakescope.training import augment_audio as aug
-from fakescope.training.speech_shortcuts import balancing_weights, quality_auc, quality_features, weighted_auc
+from fakescope.training.augment import audio as aug
+from fakescope.training.audio.shortcuts import balancing_weights, quality_auc, quality_features, weighted_auc
 
 
 def voice(seed, seconds=3.0, sr=16000):
@@ -80,7 +80,7 @@ def test_quality_classifier_finds_a_planted_shortcut_and_weights_remove_it():
 
 
 def test_weighted_auc_matches_plain_auc_with_unit_weights():
-    from fakescope.training.metrics import roc_auc
+    from fakescope.training.evaluation.metrics import roc_auc
 
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 200)

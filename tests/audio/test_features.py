@@ -5,9 +5,10 @@ import pytest
 
 from fakescope.server.features import lfcc, speech
 from fakescope.server.media.decode import load_audio
-from fakescope.training.audio_data import AudioData, family_of
+from fakescope.training.audio import features as audio_features
+from fakescope.training.audio.data import AudioData, family_of
 from fakescope.training.config import load_config
-from fakescope.training.speech_heads import fit_head, score
+from fakescope.training.audio.heads import fit_head, score
 
 
 def tone(seconds=4.0, f=220.0, amp=0.3, sr=16000):
@@ -66,11 +67,11 @@ def test_training_cache_equals_serving_embeddings(shared_dir, tmp_path, monkeypa
     cfg = load_config("audio")
     data = AudioData(cfg, limit=6, seed=3, generated=False)
     layers = speech.SPEECH_SPEC["encoder_layers"]
-    cached = data.cut_embeddings(layers, 0, cfg["augment"]["seed"], log=lambda *_: None)
-    again = data.cut_embeddings(layers, 0, cfg["augment"]["seed"], log=lambda *_: None)  # read back from the cache
+    cached = audio_features.cut_embeddings(data, layers, 0, cfg["augment"]["seed"], log=lambda *_: None)
+    again = audio_features.cut_embeddings(data, layers, 0, cfg["augment"]["seed"], log=lambda *_: None)  # read back from the cache
     np.testing.assert_array_equal(cached, again)
-    whole = data.embeddings(0, cfg["augment"]["seed"], log=lambda *_: None)  # the comparison rows' features
-    spectral = data.spectral(0, cfg["augment"]["seed"], log=lambda *_: None)
+    whole = audio_features.embeddings(data, 0, cfg["augment"]["seed"], log=lambda *_: None)  # the comparison rows' features
+    spectral = audio_features.spectral(data, 0, cfg["augment"]["seed"], log=lambda *_: None)
     for i in (0, len(data) - 1):
         wave = load_audio(data.root / data.table["path"][i])
         np.testing.assert_array_equal(speech.embed_windows(wave, [0])[0], cached[i])

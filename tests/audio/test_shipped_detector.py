@@ -11,7 +11,7 @@ import pytest
 from fakescope.server import modelstore
 from fakescope.server.detectors import Context, discover
 from fakescope.server.media.types import Media
-from fakescope.training.synth_audio import make
+from fakescope.training.augment.nonspeech import make
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from fakescope.server.detectors import Context, discover
 from fakescope.server.features import speech
 from fakescope.server.media.types import Media
 from fakescope.training.config import load_config
-from fakescope.training.recipes import audio as recipe
-from fakescope.training.synth_audio import make
+from fakescope.training.audio import recipe
+from fakescope.training.augment.nonspeech import make
 
 
 def write_wav(path: Path, x: np.ndarray, sr: int = 16000) -> Path:
@@ -88,7 +88,7 @@ def test_not_applicable_cases(smoke, tmp_path):
 
 def test_smoke_evaluate_writes_card_and_plots(smoke, tmp_path):
     cfg, _, out = smoke
-    from fakescope.training.recipes.audio_eval import evaluate
+    from fakescope.training.audio.evaluate import evaluate
 
     res = evaluate(cfg, smoke=True, runs_dir=out, out_dir=tmp_path, log=lambda *_: None)
     card = (tmp_path / "card.md").read_text()

@@ -1,8 +1,8 @@
 """The frame-level comparison head learns a cue that lives in a few frames only."""
 import numpy as np
 
-from fakescope.training import metrics
-from fakescope.training.speech_attention import fit_attention, score_attention
+from fakescope.training.evaluation import metrics
+from fakescope.training.audio.comparison_heads import fit_attention, score_attention
 
 
 def _frames(n, seed):

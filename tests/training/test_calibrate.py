@@ -4,7 +4,7 @@ import pytest
 
 from fakescope.server.calibration import apply
 from fakescope.server.verdict import band
-from fakescope.training import calibrate, metrics
+from fakescope.training.evaluation import calibrate, metrics
 
 
 def test_thresholds_rule_on_hand_case():

@@ -30,7 +30,7 @@ def test_audio_config_loads():
     layers = SPEECH_SPEC.get("encoder_layers")
     served = "_".join([f"first{layers}" if layers else "whisper"] + (["lfcc"] if SPEECH_SPEC.get("spectral") == "lfcc20" else []))
     assert cfg["shipped"] in cfg["heads"] and cfg["heads"][cfg["shipped"]]["features"] == served
-    from fakescope.training.recipes.audio_folds import gate_kind
+    from fakescope.training.audio.features import gate_kind
 
     assert gate_kind(cfg) == served.split("_")[0]  # the gate reads the served statistics
 

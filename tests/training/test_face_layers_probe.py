@@ -3,7 +3,21 @@ import numpy as np
 
 from fakescope.server.encoders.clip import LAYERS, MIDDLE_LAYER, TOKEN_DIM
 from fakescope.server.features.face import FEATURE_DIM
-from fakescope.training import face_layers_probe as P
+
+
+def _probe():
+    """experiments/face_layers_probe.py: a study outside the installed package, loaded from its file."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "experiments" / "face_layers_probe.py"
+    spec = importlib.util.spec_from_file_location("face_layers_probe", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+P = _probe()
 
 
 def test_feature_sets_are_unit_parts_of_the_right_width():

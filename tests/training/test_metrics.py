@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from fakescope.training import metrics
+from fakescope.training.evaluation import metrics
 
 
 def test_auc_hand_computed():

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from fakescope.training import splits
+from fakescope.training.evaluation import splits
 
 
 def toy():

@@ -10,7 +10,8 @@ from fakescope.server.detectors.base import Context
 from fakescope.server.encoders.clip import shared_encoder
 from fakescope.server.features.image import MIN_SIDE, clip_whole_image
 from fakescope.server.media.types import Media
-from fakescope.training.recipes.aigen_data import GENERAL_SOURCES, features, file_features, load_table, variant_image
+from fakescope.training.aigen.data import GENERAL_SOURCES, load_table, variant_image
+from fakescope.training.aigen.features import features, file_features
 
 FILES = ["real/metadata_extractor", "fake/flux", "fake/kurlyto_aiornot"]
 

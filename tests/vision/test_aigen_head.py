@@ -12,7 +12,7 @@ from fakescope.server.detectors.ai_image import EMBEDDING_MEMO, AIImageDetector,
 from fakescope.server.detectors.base import Context
 from fakescope.server.encoders.clip import shared_encoder
 from fakescope.server.media.types import Media
-from fakescope.training.recipes.aigen_data import GENERAL_SOURCES, load_table
+from fakescope.training.aigen.data import GENERAL_SOURCES, load_table
 
 
 @pytest.fixture(scope="module")
@@ -123,10 +123,11 @@ def test_card_folds_reproduce_from_the_training_code(repo_root):
     if "folds" not in card or not isinstance(card["folds"], list):
         pytest.skip("aigen v2 not evaluated yet")
     from fakescope.training.config import load_config
-    from fakescope.training.metrics import roc_auc
-    from fakescope.training.recipes.aigen import head_params, load
-    from fakescope.training.recipes.aigen_folds import fold_indices, loso_folds
-    from fakescope.training.recipes.aigen_head import score_folds
+    from fakescope.training.evaluation.metrics import roc_auc
+    from fakescope.training.aigen.features import load
+    from fakescope.training.aigen.heads import head_params
+    from fakescope.training.aigen.folds import fold_indices, loso_folds
+    from fakescope.training.aigen.heads import score_folds
 
     cfg = load_config("aigen")
     hp = head_params(cfg)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fakescope.training.metrics import roc_auc
-from fakescope.training.recipes.aigen_folds import Fold
-from fakescope.training.recipes.aigen_shortcut import STAT_NAMES, colourfulness, file_statistics, jpeg_quality, shortcut_fold_scores
+from fakescope.training.evaluation.metrics import roc_auc
+from fakescope.training.aigen.folds import Fold
+from fakescope.training.aigen.shortcuts import STAT_NAMES, colourfulness, file_statistics, jpeg_quality, shortcut_fold_scores
 
 
 def _noise(h=120, w=160, seed=0):
@@ -65,9 +65,9 @@ def test_card_shortcut_figure_matches_the_files(repo_root, shared_dir):
     if "loso" not in card:
         pytest.skip("aigen v2 not evaluated yet")
     from fakescope.training.config import load_config
-    from fakescope.training.recipes.aigen_data import load_table
-    from fakescope.training.recipes.aigen_folds import fold_indices, loso_folds
-    from fakescope.training.recipes.aigen_shortcut import statistics
+    from fakescope.training.aigen.data import load_table
+    from fakescope.training.aigen.folds import fold_indices, loso_folds
+    from fakescope.training.aigen.shortcuts import statistics
 
     cfg = load_config("aigen")
     images = shared_dir / "datasets" / "images"

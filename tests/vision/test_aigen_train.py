@@ -29,7 +29,7 @@ def test_smoke_train_writes_a_head_the_detector_loads(tmp_path, shared_dir, repo
 
 @pytest.mark.slow
 def test_smoke_evaluate_measures_every_fold(shared_dir):
-    from fakescope.training.recipes.aigen_eval import evaluate_aigen
+    from fakescope.training.aigen.evaluate import evaluate_aigen
 
     res = evaluate_aigen(load_config("aigen"), smoke=True)
     assert res["loso"]["auc"]["n_folds"] >= 10

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fakescope.training.augment_image import border_smear, face_mask, self_blend, web_augment
+from fakescope.training.augment.image import border_smear, face_mask, self_blend, web_augment
 
 LM = np.array([[44, 50], [84, 50], [64, 70], [48, 92], [80, 92]], np.float32)
 

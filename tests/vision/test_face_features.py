@@ -49,11 +49,11 @@ def test_training_and_serving_share_the_preprocessing(face_jpg, yunet):
     """The training cache, the video extraction and the server detector call the same crop and feature
     functions (object identity, not copies); the encoder crop is the same window at the encoder's size."""
     from fakescope.server.detectors import face_manipulation as serving
-    from fakescope.training.recipes import face_v2_data
+    from fakescope.training.face import data as face_data, features as face_features
 
-    assert face_v2_data.encoder_crop is F.encoder_crop and serving.encoder_crop is F.encoder_crop
-    assert face_v2_data.crop_features is F.crop_features and serving.crop_features is F.crop_features
-    assert face_v2_data.FaceFinder is F.FaceFinder and serving.FaceFinder is F.FaceFinder
+    assert face_data.encoder_crop is F.encoder_crop and serving.encoder_crop is F.encoder_crop
+    assert face_features.crop_features is F.crop_features and serving.crop_features is F.crop_features
+    assert face_data.FaceFinder is F.FaceFinder and serving.FaceFinder is F.FaceFinder
     rgb = load_image(face_jpg)
     face = F.FaceFinder(yunet).find(rgb)[0]
     big = F.encoder_crop(rgb, face.box)

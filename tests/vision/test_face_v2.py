@@ -32,7 +32,7 @@ def test_head_is_standardised_logistic_regression():
 
 
 def test_feature_parts_select_the_configured_blocks():
-    from fakescope.training.recipes.face_v2 import feature_mask
+    from fakescope.training.face.heads import feature_mask
 
     assert feature_mask("embed+tokens+middle").all()
     assert feature_mask("embed+tokens").sum() == 512 + 768 and not feature_mask("embed+tokens")[1280:].any()
@@ -61,7 +61,7 @@ def test_identity_drift_and_track_rules():
 
 
 def test_fold_rows_keep_the_held_source_out_and_top_up_thin_classes():
-    from fakescope.training.recipes.face_v2_eval import MIN_CLASS, fold_rows
+    from fakescope.training.face.evaluate import MIN_CLASS, fold_rows
 
     label = np.array([0] * 30 + [1] * 30 + [1] * 12 + [0] * 40)
     src = np.array(["a"] * 60 + ["b"] * 12 + ["c"] * 40)
@@ -77,7 +77,7 @@ def test_fold_rows_keep_the_held_source_out_and_top_up_thin_classes():
 
 
 def test_held_pair_auc_counts_only_pairs_with_a_held_out_image():
-    from fakescope.training.recipes.face_v2_eval import held_pair_auc
+    from fakescope.training.face.evaluate import held_pair_auc
 
     rng = np.random.default_rng(3)
     y = rng.integers(0, 2, 120)
@@ -96,7 +96,7 @@ def test_held_pair_auc_counts_only_pairs_with_a_held_out_image():
 
 
 def test_block_weights_balance_sources():
-    from fakescope.training.recipes.face_v2 import block_weights
+    from fakescope.training.face.heads import block_weights
 
     w = block_weights(np.array(["a"] * 100 + ["b"] * 4), "sqrt")
     assert w.mean() == pytest.approx(1.0)
@@ -118,7 +118,7 @@ def test_training_and_serving_compute_the_same_features(detector, face_jpg, tmp_
     finder, window, crop size, re-encode and encoder call)."""
     from fakescope.server.detectors.base import Context
     from fakescope.server.media.types import Media
-    from fakescope.training.recipes import face_v2_data as D
+    from fakescope.training.face import features as D
 
     rgb = load_image(face_jpg)
     face = detector.finder().find(rgb, max_faces=1)[0]

@@ -7,7 +7,7 @@
   global average + max pooling over time and frequency (so any window length/offset works)."""
 from __future__ import annotations
 
-from . import register_architecture
+from fakescope.training.architectures import register_architecture
 
 
 def _keras():

@@ -7,7 +7,7 @@ xception_ref the reference design, Xception-style at 128x128 on whole images (re
 """
 from __future__ import annotations
 
-from . import register_architecture
+from fakescope.training.architectures import register_architecture
 
 
 def _conv_bn(x, filters, stride=1, separable=False):

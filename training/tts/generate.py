@@ -13,8 +13,8 @@ import json
 
 import numpy as np
 
-from ..cache import cached, key_of
-from ..config import cache_dir
+from fakescope.training.cache import cached, key_of, pack_waves, unpack_waves
+from fakescope.training.config import cache_dir
 
 VERSION = "gen-v1"
 SHARES = (("kokoro", 0.4), ("piper", 0.4), ("espeak", 0.1), ("flite", 0.1))
@@ -40,7 +40,7 @@ def eligible(table: dict, texts: dict[str, str]) -> np.ndarray:
 
 def synthesise(text: str, real_sha: str) -> tuple[np.ndarray, str, str]:
     """(16 kHz float32 clip, family, setting) for one real clip's text."""
-    from . import engines
+    from fakescope.training.tts import engines
 
     name = engine_for(real_sha)
     rng = np.random.default_rng(int(hashlib.sha256((real_sha + "rng").encode()).hexdigest()[:8], 16))
@@ -52,8 +52,6 @@ def synthesise(text: str, real_sha: str) -> tuple[np.ndarray, str, str]:
 
 def generated_set(table: dict, texts: dict[str, str], log=print) -> tuple[dict, list[np.ndarray]]:
     """(table of generated rows with the manifest's columns + "family", their waves)."""
-    from ..audio_data import pack_waves, unpack_waves
-
     rows = eligible(table, texts)
     shas = [table["sha256"][i] for i in rows]
     key = key_of(VERSION, shas, [texts[s] for s in shas])
@@ -61,7 +59,7 @@ def generated_set(table: dict, texts: dict[str, str], log=print) -> tuple[dict, 
     state: dict = {}
 
     def make():
-        from . import engines
+        from fakescope.training.tts import engines
 
         engines.ensure_packages(log)
         waves, meta = [], []

@@ -9,7 +9,7 @@ import numpy as np
 
 from fakescope.server.encoders import whisper
 
-from ..config import cache_dir
+from fakescope.training.config import cache_dir
 
 SOT, NO_TIMESTAMPS = 50257, 50362  # tiny.en special tokens (vocabulary.txt)
 

@@ -1,0 +1,146 @@
+"""The audio training set as arrays: the dataset's clips (../shared/datasets/audio) plus the locally
+generated TTS fakes (training.tts), their labels, sources, groups and generator families, degraded
+variants and cached speech-encoder embeddings.
+
+Decoding goes through server.media.decode.load_audio and features through
+server.features.speech.window_embedding: the serving code path, byte for byte."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from fakescope.server.media.decode import load_audio
+from fakescope.server.modelstore import sha256_file
+from fakescope.training.augment import audio as aug
+from fakescope.training.cache import cached, key_of, pack_waves, unpack_waves
+from fakescope.training.config import resolve_path
+from fakescope.training.evaluation.splits import read_table
+
+# Generator family of a dataset system (first matching rule), for leave-one-family-out.
+FAMILY_RULES = (
+    (r"espeak|flite|festival|merlin|world|parametric|gmm", "classic (espeak-ng / flite)"),
+    (r"griffin", "griffin-lim"),
+    (r"encodec|vocos", "neural codec / vocos"),
+    (r"diffwave|wavegrad|grad-tts|gradtts|priorgrad|diffusion", "diffusion"),
+    (r"vits|yourtts|freevc|sc-glowtts", "vits (piper)"),
+    (r"glow|waveflow", "flow"),
+    (r"hifi|melgan|wavegan|pwg|univnet|bigvgan|istftnet|gan", "gan vocoder"),
+    (r"wavenet|clarinet|mol", "wavenet / autoregressive"),
+)
+
+
+def family_of(system: str) -> str:
+    s = system.lower()
+    for pattern, fam in FAMILY_RULES:
+        if re.search(pattern, s):
+            return fam
+    return "acoustic model / voice conversion (other)"
+
+
+class AudioData:
+    """Dataset + generated clips; `generated` defaults to the config's setting (never for smoke runs)."""
+
+    def __init__(self, cfg: dict, limit: int | None = None, seed: int = 0, generated: bool | None = None,
+                 log=print):
+        root = resolve_path(cfg["data"]["root"])
+        self.manifest = root / cfg["data"].get("manifest", "MANIFEST.csv")
+        self.root = root
+        table = read_table(self.manifest)
+        if limit:  # smoke runs: a class-balanced random subset
+            rng = np.random.default_rng(seed)
+            idx = np.concatenate([rng.permutation(np.flatnonzero(table["label"] == lab))[: limit // 2]
+                                  for lab in ("real", "fake")])
+            table = {k: v[np.sort(idx)] for k, v in table.items()}
+        table["family"] = np.array([family_of(s) if lab == "fake" else "real"
+                                    for s, lab in zip(table["system"], table["label"])], dtype=object)
+        table["origin"] = np.array(["dataset"] * len(table["label"]), dtype=object)
+        self.n_dataset = len(table["label"])
+        self.manifest_sha = sha256_file(self.manifest)
+        self._waves: list[np.ndarray] | None = None
+        self._gen_waves: list[np.ndarray] = []
+        use_gen = cfg.get("generated", {}).get("enabled", False) if generated is None else generated
+        if use_gen and not limit:
+            from fakescope.training.tts.generate import generated_set
+            from fakescope.training.tts.texts import transcripts
+
+            en_real = np.flatnonzero((table["label"] == "real") & (table["language"] == "en"))
+            log(f"  transcripts of {len(en_real)} English real clips (cached after the first run)")
+            texts = transcripts([table["sha256"][i] for i in en_real],
+                                lambda j: load_audio(root / table["path"][en_real[j]]), log=log)
+            gen, self._gen_waves = generated_set(table, texts, log=log)
+            table = {k: np.concatenate([table[k], gen.get(k, np.array([""] * len(gen["label"]), dtype=object))])
+                     for k in table}
+            table["origin"][self.n_dataset:] = "generated"
+        self.table = table
+        self.y = (table["label"] == "fake").astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    @property
+    def generated(self) -> np.ndarray:
+        return self.table["origin"] == "generated"
+
+    @property
+    def real_idx(self) -> np.ndarray:
+        return np.flatnonzero(self.y == 0)
+
+    def waves(self) -> list[np.ndarray]:
+        if self._waves is None:
+            self._waves = [load_audio(self.root / p) for p in self.table["path"][: self.n_dataset]]
+        return self._waves + list(self._gen_waves)
+
+    def _parts(self) -> list[tuple[str, slice]]:
+        """The clip set in two independently cached parts: dataset rows, generated rows."""
+        parts = [("dataset", slice(0, self.n_dataset))]
+        if len(self) > self.n_dataset:
+            parts.append(("generated", slice(self.n_dataset, len(self))))
+        return parts
+
+    def _key(self, part: slice, *extra) -> str:
+        return key_of(self.manifest_sha, list(self.table["sha256"][part]), *extra)
+
+    def variant(self, k: int, aug_seed: int) -> list[np.ndarray]:
+        """Variant 0 = the clean clips; k >= 1 = every clip degraded by its own random recipe (drawn
+        without the label), babble made of the dataset's real clips. Cached as packed int16 per part."""
+        w = self.waves()
+        if k == 0:
+            return w
+        out: list[np.ndarray] = []
+        for offset, (name, part) in enumerate(self._parts()):
+            state: dict = {}
+
+            def make(part=part, offset=offset):
+                pool = [w[i] for i in self.real_idx if i < self.n_dataset]
+                state["w"], _ = aug.augment_batch(w[part], seed=aug_seed * 1000 + 500 * offset + k, babble_pool=pool)
+                return pack_waves(state["w"])
+
+            mat = cached("audio_waves", self._key(part, f"variant{k}-seed{aug_seed}", "aug-v2"), make)
+            out += state["w"] if "w" in state else unpack_waves(mat)
+        return out
+
+    def _part_key(self, part: slice, k: int, aug_seed: int, tag: str) -> str:
+        """Cache key of one part's per-clip features (tag) of variant k."""
+        return self._key(part, f"variant{k}-seed{aug_seed}", "aug-v2", tag)
+
+    def per_clip(self, namespace: str, tag: str, k: int, aug_seed: int, fn, log=print,
+                  dtype=np.float32, on_part=None) -> np.ndarray:
+        parts = []
+        lazy: dict = {}
+        for name, part in self._parts():
+            def make(part=part, name=name):
+                if "w" not in lazy:
+                    lazy["w"] = self.variant(k, aug_seed)
+                log(f"  {tag}: {part.stop - part.start} {name} clips of variant {k}")
+                return np.stack([fn(x) for x in lazy["w"][part]]).astype(dtype)
+
+            parts.append(cached(namespace, self._part_key(part, k, aug_seed, tag), make))
+            if on_part:
+                on_part(part)
+        return np.concatenate(parts)
+
+
+def variants(cfg: dict, smoke: bool) -> int:
+    """Degraded variants per clip (besides the clean one) of a run."""
+    return (cfg["smoke"] if smoke else {}).get("variants", cfg["augment"]["variants"])
