@@ -158,7 +158,10 @@ async function follow(job, check, relay, willRetry = () => false) {
     }
     await rememberUrl(job.srcUrl, job.checkId);
   } catch (err) {
-    view = errorView(errorOf(err), job.checkId);
+    // The server answered before and now does not: it went away during this check. That is about this
+    // badge (offer Retry), not the page-wide "server not running" notice.
+    const e = errorOf(err);
+    view = errorView(e.code === 'server_unreachable' ? { ...e, code: 'server_gone' } : e, job.checkId);
     await relay(view);
   } finally {
     polling.delete(job.key);

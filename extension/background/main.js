@@ -92,6 +92,13 @@ const MESSAGES = {
   'fakescope:cancel': async (msg) => api.cancelCheck((await settings()).serverUrl, msg.checkId),
   // Error badges offer "Open options" (content scripts cannot open extension pages themselves).
   'fakescope:open-options': async () => ext.runtime.openOptionsPage(),
+  // "Retry" on a badge whose check was lost with its server: check the same medium again, in that frame.
+  'fakescope:retry': async (msg, sender) => {
+    if (!sender.tab || typeof msg.srcUrl !== 'string') throw new Error('retry needs a page and a medium');
+    const target = { tabId: sender.tab.id, frameId: sender.frameId || 0, srcUrl: msg.srcUrl, mediaType: msg.mediaType || 'image', pageUrl: msg.pageUrl || sender.tab.url };
+    checkMedia(target, await settings()); // the badge follows the new check; answer the click at once
+    return true;
+  },
   // The model card a detector links to, opened as a tab (the page cannot navigate to the server itself).
   'fakescope:open-card': async (msg) => {
     const { serverUrl } = await settings();

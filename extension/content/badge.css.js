@@ -1,8 +1,8 @@
 /**
  * Badge and panel styles, inside the shadow root (page CSS cannot reach them and they cannot leak into
  * the page). A classic script like badge.js: defines globalThis.FakeScopeBadgeCss.
- * Verdicts differ by icon SHAPE and border/pattern as well as colour (colour-blind readers): likely fake =
- * warning triangle on a striped red, uncertain = "?" with a dashed border, likely real = check mark on
+ * Verdicts differ by icon SHAPE and border/pattern as well as colour (colour-blind readers): likely manipulated =
+ * warning triangle on a striped red, uncertain = "?" with a dashed border, likely authentic = check mark on
  * solid green, not applicable = dash on grey outline.
  */
 globalThis.FakeScopeBadgeCss = `
@@ -18,7 +18,7 @@ button:focus-visible { outline: 3px solid #4fc3f7; outline-offset: -3px; }
 .word + .figure::before { content: '\\00b7  '; font-weight: 400; }
 .figure { flex: none; font-weight: 700; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .text { min-width: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.tone-error .text { white-space: normal; }
+.tone-error .text { white-space: normal; font-size: 12px; }
 .tone-na .text { white-space: normal; } /* several plain reasons may take two lines */
 .form-compact .badge { padding: 3px 5px; gap: 3px; }
 .form-compact .word, .form-compact .figure { font-size: 12px; }
@@ -27,6 +27,7 @@ button:focus-visible { outline: 3px solid #4fc3f7; outline-offset: -3px; }
 .fit-stack .badge { display: grid; grid-template-columns: auto auto; justify-content: start; align-items: center; column-gap: 3px; row-gap: 0; }
 .fit-stack .icon { grid-row: 1 / span 2; }
 .fit-stack .word, .fit-stack .figure { line-height: 1.1; }
+.fit-stack .word { white-space: normal; width: min-content; } /* "Likely" over "manipulated" */
 .fit-stack .word + .figure::before { content: none; }
 .fit-short .word { display: none; }
 .form-mini .badge { padding: 1px 3px; gap: 2px; }
@@ -54,7 +55,7 @@ button:focus-visible { outline: 3px solid #4fc3f7; outline-offset: -3px; }
   background: #fafafa; color: #1b1b1b; border-radius: 8px; box-shadow: 0 4px 18px rgba(0,0,0,.45); }
 .panel .head { position: sticky; top: 0; display: flex; align-items: center; gap: 6px; margin: 0 -12px 6px; padding: 8px 12px 6px;
   background: #eceff1; cursor: move; user-select: none; border-bottom: 1px solid #cfd8dc; }
-.panel h2 { flex: 1; margin: 0; font-size: 15px; font-weight: 700; }
+.panel h2 { flex: 1; min-width: 0; margin: 0; font-size: 15px; font-weight: 700; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .panel .x { font-size: 16px; padding: 0 4px; }
 .panel h3 { margin: 12px 0 4px; font-size: 11.5px; font-weight: 700; letter-spacing: .04em; text-transform: uppercase; color: #455a64; }
 .panel ul { margin: 0; padding: 0; list-style: none; }
@@ -63,7 +64,11 @@ button:focus-visible { outline: 3px solid #4fc3f7; outline-offset: -3px; }
 .evidence { margin: 6px 0; padding: 6px 8px; border-left: 4px solid #b71c1c; background: #fdecea; border-radius: 0 4px 4px 0; }
 .evidence strong { display: block; font-weight: 700; }
 .evidence code, .det code { font-family: ui-monospace, monospace; font-size: 12px; }
-.evidence .raw { display: block; margin-top: 2px; color: #5f6b73; font-size: 11.5px; word-break: break-word; }
+.evidence .raw { display: block; margin-top: 2px; color: #5f6b73; font-size: 11.5px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.tracks li { margin: 3px 0; padding: 4px 8px; border-left: 4px solid #90a4ae; background: #fff; border-radius: 0 4px 4px 0; }
+.tracks li.v-likely_fake { border-left-color: #b71c1c; } .tracks li.v-likely_real { border-left-color: #2e7d32; }
+.tracks li.v-uncertain { border-left-color: #f9a825; } .tracks li.na { color: #5f6b73; background: #f3f4f5; }
+.tech { margin-top: 10px; } .tech summary { cursor: pointer; font-weight: 600; color: #37474f; }
 .det { margin: 6px 0; padding: 6px 8px; border: 1px solid #dfe3e6; border-radius: 6px; background: #fff; }
 .det .top { display: flex; gap: 6px; align-items: baseline; }
 .det .name { font-weight: 700; flex: 1; }
@@ -83,8 +88,15 @@ button:focus-visible { outline: 3px solid #4fc3f7; outline-offset: -3px; }
 .chart rect.bar { cursor: pointer; }
 .chart rect.bar:hover, .chart rect.bar:focus { stroke: #111; stroke-width: 1.5; outline: none; }
 .row { display: flex; gap: 6px; margin-top: 6px; flex-wrap: wrap; }
+.row.footer { justify-content: flex-end; margin-top: 10px; padding-top: 8px; border-top: 1px solid #cfd8dc; }
 .row button { padding: 4px 8px; border-radius: 4px; background: #e0e0e0; }
-.overlay { position: fixed; pointer-events: none; }
+.overlay { position: fixed; pointer-events: none; overflow: hidden; }
 .face { position: absolute; border: 2px solid #ff1744; box-shadow: 0 0 0 1px #fff; }
-.face span { position: absolute; top: -17px; left: -2px; background: #ff1744; color: #fff; font-size: 10.5px; padding: 0 3px; white-space: nowrap; }
+.face span { position: absolute; left: -2px; background: #ff1744; color: #fff; font-size: 10.5px; padding: 0 3px; white-space: nowrap; }
+.face span.above { top: -17px; } .face span.inside { top: 0; left: 0; }
+.notice { display: grid; grid-template-columns: 1fr auto; gap: 2px 10px; align-items: center; max-width: 340px; padding: 8px 10px;
+  background: #263238; color: #fff; border-left: 4px solid #ff7043; border-radius: 6px; box-shadow: 0 2px 8px rgba(0,0,0,.5); }
+.notice .title { font-weight: 700; grid-column: 1; }
+.notice p { margin: 0; grid-column: 1; font-size: 12.5px; }
+.notice button { grid-column: 2; grid-row: 1 / span 2; padding: 3px 8px; border-radius: 4px; background: #eceff1; color: #1b1b1b; font-weight: 600; }
 `;

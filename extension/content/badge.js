@@ -5,6 +5,8 @@
  * layout changes; it disappears with the element. The host carries data-fakescope-state / -verdict /
  * -form so tests and assistive tools can read the outcome. The shadow root is open: the verdict is
  * public on the host anyway, and automation (WebDriver BiDi in Firefox) must be able to read the panel.
+ * With no server at all, the page gets ONE notice (not an error badge per medium) and every badge keeps
+ * the verdict it had.
  */
 (function badges() {
   'use strict';
@@ -34,7 +36,10 @@
   class Badge {
     constructor(target, srcUrl, mediaType) {
       this.target = target;
+      this.srcUrl = srcUrl;
+      this.mediaType = mediaType;
       this.view = null;
+      this.lastFinal = null; // the last outcome (verdict): kept when a later check cannot reach the server
       this.host = document.createElement('div');
       this.host.setAttribute('data-fakescope-badge', '');
       this.host.setAttribute('data-fakescope-src', srcUrl.startsWith('data:') ? srcUrl.slice(0, 64) : srcUrl);
@@ -110,8 +115,10 @@
         const spots = outside ? P.outsideCandidates(rect, vp, badge) : P.insideCandidates(rect, vp, badge, this.target.tagName === 'VIDEO');
         // Probing the page (elementsFromPoint) is costly: only when the layout or the sizes changed, not per scroll frame.
         const key = `${spots.length}:${Math.round(rect.width)}x${Math.round(rect.height)}:${Math.round(badge.width)}x${Math.round(badge.height)}`;
-        if (key !== this.spotKey || layoutEpoch !== this.spotEpoch || !spots[this.spotIndex]) {
-          this.spotIndex = this.freeSpot(spots, badge, !outside);
+        // While the panel is open the badge stays where the user clicked it (no jump to another corner).
+        const frozen = !this.panel.hidden && spots[this.spotIndex];
+        if (!frozen && (key !== this.spotKey || layoutEpoch !== this.spotEpoch || !spots[this.spotIndex])) {
+          this.spotIndex = this.freeSpot(spots, badge, !outside, key === this.spotKey ? this.spotIndex : -1);
           this.spotKey = key;
           this.spotEpoch = layoutEpoch;
         }
@@ -124,7 +131,8 @@
         const pr = this.panel.getBoundingClientRect();
         const pp = this.dragged
           ? { left: this.dragged.left, top: this.dragged.top, maxHeight: vp.height - 16, side: 'moved' }
-          : P.panelPosition(rect, vp, { width: pr.width || 360, height: this.panel.scrollHeight || pr.height || 300 });
+          : P.panelPosition(rect, vp, { width: pr.width || 360, height: this.panel.scrollHeight || pr.height || 300 },
+            this.obstacles(pos));
         // position: fixed inside the shadow root: viewport coordinates, like the host's own.
         this.panel.style.left = `${pp.left}px`;
         this.panel.style.top = `${pp.top}px`;
@@ -135,11 +143,32 @@
     }
 
     /**
+     * What the open panel should not cover: this badge (hard), the other badges (hard) and the other media
+     * in view (as little as possible). Viewport rectangles, for P.panelPosition.
+     */
+    obstacles(pos) {
+      const own = this.wrap.getBoundingClientRect();
+      const list = [{ left: pos.left, top: pos.top, right: pos.left + own.width, bottom: pos.top + own.height, weight: 'badge' }];
+      for (const h of document.querySelectorAll('[data-fakescope-badge], [data-fakescope-notice]')) {
+        if (h === this.host || h.style.display === 'none') continue;
+        const w = h.shadowRoot && h.shadowRoot.querySelector('.wrap');
+        const r = (w || h).getBoundingClientRect();
+        if (r.width && r.height) list.push({ left: r.left, top: r.top, right: r.right, bottom: r.bottom, weight: 'badge' });
+      }
+      for (const m of document.querySelectorAll('img, video, audio')) {
+        if (m === this.target) continue;
+        const r = m.getBoundingClientRect();
+        if (r.width > 1 && r.height > 1 && r.bottom > 0 && r.top < innerHeight) list.push({ left: r.left, top: r.top, right: r.right, bottom: r.bottom, weight: 'media' });
+      }
+      return list;
+    }
+
+    /**
      * Index of the candidate that covers the least: nothing but background (0) beats covering text (1) beats
      * covering controls or other media (2). Containers (a flex row, a figure stretched to its row) are
      * background; only their text and their controls count.
      */
-    freeSpot(candidates, badge, onTarget) {
+    freeSpot(candidates, badge, onTarget, current = -1) {
       const INTERACTIVE = 'img, video, audio, canvas, iframe, svg, button, a[href], input, select, textarea, [role=button], [tabindex]';
       const ours = (n) => n === this.host || (n.hasAttribute && n.hasAttribute('data-fakescope-badge'));
       let best = null;
@@ -160,8 +189,10 @@
           if (!n.contains(this.target) && n.matches(INTERACTIVE)) { cost = 2; break; }
           if (textIntersects(n, box)) cost = 1;
         }
-        if (!best || cost < best.cost) best = { index: candidates.indexOf(c), cost };
-        if (cost === 0) break;
+        const index = candidates.indexOf(c);
+        // Ties keep the current spot: a badge moves only to cover less, never back and forth.
+        if (!best || cost < best.cost || (cost === best.cost && index === current)) best = { index, cost };
+        if (cost === 0 && (current < 0 || index >= current)) break;
       }
       return best ? best.index : -1;
     }
@@ -172,6 +203,15 @@
     }
 
     update(view) {
+      if (view.pageWide) {
+        // No server: say so once for the page; this badge keeps what it showed (its verdict), or goes if
+        // it never showed an outcome.
+        showNotice(view.headline);
+        if (this.lastFinal) view = this.lastFinal; else { this.remove(); return; }
+      } else if (view.state === 'done' || view.state === 'error') {
+        this.lastFinal = view;
+        if (view.state === 'done') hideNotice();
+      }
       this.view = view;
       const h = this.host;
       h.setAttribute('data-fakescope-state', view.state);
@@ -237,10 +277,11 @@
         parts.push(span('text', view.headline));
       }
       this.button.replaceChildren(...parts);
-      this.button.title = view.headline; // the full words when the badge is compact
+      // The full words and the labelled score ("27 % likely manipulated") when the badge shows less.
+      const scoreText = view.state === 'done' && b && b.scoreText ? b.scoreText : '';
+      this.button.title = scoreText ? `${view.headline} · ${scoreText}` : view.headline;
       const action = view.state === 'done' ? ' Press to show details.' : '';
-      const figure = b && b.figure ? `, ${b.figure}` : '';
-      this.button.setAttribute('aria-label', `FakeScope: ${view.headline}${figure}.${action}`);
+      this.button.setAttribute('aria-label', `FakeScope: ${view.headline}${scoreText ? `, ${scoreText}` : ''}.${action}`);
       // aria-disabled, not disabled: the badge stays reachable with Tab while a check runs.
       this.button.setAttribute('aria-disabled', String(view.state !== 'done'));
       // Small badges drop the close button (it would crowd a thumbnail); the panel has "Hide badge".
@@ -252,7 +293,10 @@
         this.actionButton.type = 'button';
         this.actionButton.className = 'act';
         this.actionButton.textContent = view.action.label;
-        this.actionButton.addEventListener('click', () => ext.runtime.sendMessage({ type: view.action.message }));
+        // Retry needs to know which medium; the background knows the tab from the sender.
+        this.actionButton.addEventListener('click', () => ext.runtime.sendMessage({
+          type: view.action.message, srcUrl: this.srcUrl, mediaType: this.mediaType, pageUrl: location.href,
+        }));
         this.wrap.insertBefore(this.actionButton, this.close);
       }
     }
@@ -267,6 +311,7 @@
         seek: (t) => { if ('currentTime' in this.target) { this.target.currentTime = t; this.drawOverlay(); } },
         openCard: (url) => ext.runtime.sendMessage({ type: 'fakescope:open-card', url }),
         startDrag: (e) => this.startDrag(e),
+        relayout: () => this.place(),
       };
       globalThis.FakeScopePanel.render(this.panel, this.view, actions);
     }
@@ -338,9 +383,44 @@
   }
 
   function attach(key, srcUrl, mediaType) {
-    for (const old of byKey.get(key) || []) old.remove(); // a new check of the same media replaces the badge
-    const badges = findTargets(srcUrl, mediaType).map((t) => new Badge(t, srcUrl, mediaType));
+    // A new check of the same media reuses its badge (which remembers the last verdict, kept if the server
+    // turns out to be down); badges of elements that no longer show this media go.
+    const targets = findTargets(srcUrl, mediaType);
+    const old = byKey.get(key) || [];
+    for (const b of old) if (!targets.includes(b.target)) b.remove();
+    const badges = targets.map((t) => old.find((b) => b.target === t && b.host.isConnected) || new Badge(t, srcUrl, mediaType));
     byKey.set(key, badges);
+  }
+
+  // The one page-wide notice (no server): a small box at the top right, above the badges, dismissible.
+  let notice = null;
+  function showNotice(text) {
+    if (!notice) {
+      const host = document.createElement('div');
+      host.setAttribute('data-fakescope-notice', '');
+      Object.assign(host.style, { position: 'fixed', zIndex: '2147483647', top: '8px', right: '8px', margin: '0', padding: '0' });
+      const shadow = host.attachShadow({ mode: 'open' });
+      const style = document.createElement('style');
+      style.textContent = globalThis.FakeScopeBadgeCss;
+      const box = document.createElement('div');
+      box.className = 'notice';
+      box.setAttribute('role', 'alert');
+      const p = document.createElement('p');
+      const dismiss = document.createElement('button');
+      dismiss.type = 'button';
+      dismiss.textContent = 'Dismiss';
+      dismiss.addEventListener('click', hideNotice);
+      box.append(span('title', 'FakeScope'), p, dismiss);
+      shadow.append(style, box);
+      (document.body || document.documentElement).append(host);
+      notice = { host, p };
+    }
+    notice.p.textContent = text;
+    notice.host.setAttribute('data-fakescope-notice', text);
+  }
+  function hideNotice() {
+    if (notice) notice.host.remove();
+    notice = null;
   }
 
   // Bumped when the page's layout may have changed (DOM mutations, resize): badges then probe for free spots again.

@@ -1,15 +1,16 @@
 /**
  * The details panel and the face-box overlay, built with DOM calls only (server strings go in as text,
  * never as HTML). A classic script: defines globalThis.FakeScopePanel for badge.js.
- * Order of the panel: verdict and why, EVIDENCE (facts the file states about itself), then each detector
- * in plain words with the band its score fell in, then the per-frame / per-window charts (time axis,
- * threshold lines, hover values, click to seek), then versions, timings and "Report wrong verdict".
+ * Order of the panel: verdict and why, EVIDENCE (facts the file states about itself), one plain line per
+ * track ("Voice: likely authentic · 12 % likely manipulated"), the per-frame / per-window charts (time
+ * axis, threshold lines, hover values, click to seek), then a collapsed "Technical details" (detector
+ * names, bands, model cards, versions, timings), "Report wrong verdict", and last Close / Hide badge.
+ * Every word comes from the view the background built with lib/wording.js; this file only lays it out.
  */
 (function definePanel(root) {
   'use strict';
 
   const SVG = 'http://www.w3.org/2000/svg';
-  const VERDICT_WORDS = { likely_fake: 'likely manipulated', uncertain: 'uncertain', likely_real: 'likely authentic', not_applicable: 'not applicable' };
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -35,7 +36,8 @@
   }
 
   const fmtS = (s) => `${Number(s).toFixed(1)} s`;
-  const pct = (p) => (p === null || p === undefined ? 'n/a' : `${Math.round(p * 100)}%`);
+  const pct = (p) => (p === null || p === undefined ? 'n/a' : `${Math.round(p * 100)} %`);
+  const labelled = (p) => (p === null || p === undefined ? 'no score' : `${pct(p)} likely manipulated`);
 
   // Bars coloured by the band they fall in (same thresholds as the lines), not a free colour ramp.
   function bandColour(score, band) {
@@ -56,30 +58,29 @@
     return out;
   }
 
-  /** The band scale: where this score fell between the model's own "likely real" and "likely fake" lines. */
+  /** The band scale: where this score fell between the model's own "likely authentic" and "likely manipulated" lines. */
   function scale(score, t) {
     const lo = Math.round(t.lower * 100);
     const hi = Math.round(t.upper * 100);
     const box = el('div', { class: 'scale', role: 'img', style: { '--lo': `${lo}%`, '--hi': `${hi}%` },
-      'aria-label': `score ${pct(score)}; likely authentic up to ${lo}%, likely manipulated from ${hi}%` });
+      'aria-label': `${labelled(score)}; likely authentic up to ${lo} %, likely manipulated from ${hi} %` });
     box.style.setProperty('--lo', `${lo}%`);
     box.style.setProperty('--hi', `${hi}%`);
     box.append(
       el('div', { class: 'mark', style: { left: `${Math.round(score * 100)}%` } }, el('span', { text: pct(score) })),
-      el('span', { class: 'edge', style: { left: `${lo}%` }, text: `${lo}%` }),
-      el('span', { class: 'edge', style: { left: `${hi}%` }, text: `${hi}%` }),
-      el('span', { class: 'words', style: { left: '0' }, text: 'real' }),
-      el('span', { class: 'words', style: { right: '0' }, text: 'fake' }),
+      el('span', { class: 'edge', style: { left: `${lo}%` }, text: `${lo} %` }),
+      el('span', { class: 'edge', style: { left: `${hi}%` }, text: `${hi} %` }),
+      el('span', { class: 'words', style: { left: '0' }, text: 'authentic' }),
+      el('span', { class: 'words', style: { right: '0' }, text: 'manipulated' }),
     );
     return box;
   }
 
   function detectorItem(d, actions) {
-    const verdict = d.status === 'experimental' ? 'experimental, not used'
-      : d.status === 'na' || d.status === 'rule' ? (d.text.split(': ').slice(1).join(': ') || 'not applicable')
-        : `${VERDICT_WORDS[d.verdict] || 'uncertain'}${d.score !== null ? ` · ${pct(d.score)}` : ''}`;
+    const verdict = d.status === 'experimental' ? 'experimental, not used' : (d.text.split(': ').slice(1).join(': ') || 'not applicable');
     const li = el('li', { class: `det st-${d.status}`, 'data-detector': d.name },
       el('div', { class: 'top' }, el('span', { class: 'name', text: d.title }), el('span', { class: 'verdict', text: verdict })),
+      el('p', { class: 'sentence' }, el('code', { text: d.internal || d.name })),
       d.looksFor ? el('p', { class: 'sentence', text: d.looksFor }) : null);
     if (d.score !== null && d.thresholds) li.append(scale(d.score, d.thresholds));
     if (d.band) li.append(el('p', { class: 'muted', text: `${d.band}.` }));
@@ -103,7 +104,7 @@
   function chart(c, actions) {
     const W = 336;
     const H = 64;
-    const L = 26; // left gutter for the % labels
+    const L = 36; // left gutter: the % labels and the threshold labels live here, never over the bars
     const plotW = W - L - 4;
     const dur = Math.max(c.duration || 0, ...c.points.map((p) => (p.end ?? p.start)), 0.001);
     const x = (t) => L + (t / dur) * plotW;
@@ -122,7 +123,7 @@
       const x1 = span ? x(next ? Math.min(p.end, next.start) : p.end) : x(Math.min(dur, p.start + step / 2));
       const s = p.score === null ? 0.04 : Math.max(0.06, p.score); // a low score still gets a bar big enough to point at
       const when = p.end !== null && p.end !== undefined ? `${fmtS(p.start)}–${fmtS(p.end)}` : `at ${fmtS(p.start)}`;
-      const label = `${when}: ${p.score === null ? c.empty.replace(/^grey: /, '') : pct(p.score)}`;
+      const label = `${when}: ${p.score === null ? c.empty.replace(/^grey: /, '') : labelled(p.score)}`;
       const show = () => { readout.textContent = label; };
       const seek = () => { actions.seek(p.start); readout.textContent = `${label} — jumped to ${fmtS(p.start)}`; };
       box.append(svg('rect', {
@@ -131,67 +132,88 @@
         onmouseenter: show, onfocus: show, onclick: seek, onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); seek(); } },
       }, svg('title', { text: label })));
     });
+    // Threshold lines across the plot; their values sit in the left gutter (labels drawn over the bars
+    // hid them). The axis ends (0 %, 100 %) give way to a threshold value close to them.
+    const gutter = [];
     if (c.band) {
-      for (const [v, name] of [[c.band.upper, 'likely fake above'], [c.band.lower, 'likely real below']]) {
+      for (const v of [c.band.upper, c.band.lower]) {
         box.append(svg('line', { x1: L, x2: L + plotW, y1: y(v), y2: y(v), stroke: '#37474f', 'stroke-dasharray': '4 3', 'stroke-width': 1, 'pointer-events': 'none' }));
-        // A white halo keeps the label readable over the bars.
-        box.append(svg('text', { x: L + plotW - 2, y: y(v) - 2, 'text-anchor': 'end', 'font-size': 9, fill: '#263238', stroke: '#fff',
-          'stroke-width': 3, 'paint-order': 'stroke', 'pointer-events': 'none', text: `${name} ${pct(v)}` }));
+        gutter.push({ v, text: pct(v), cls: 'threshold', weight: 700 });
       }
     }
-    for (const v of [0, 0.5, 1]) box.append(svg('text', { x: L - 3, y: y(v) + 3, 'text-anchor': 'end', 'font-size': 9, fill: '#5f6b73', text: `${v * 100}%` }));
+    for (const v of [0, 1]) if (!gutter.some((g) => Math.abs(y(g.v) - y(v)) < 10)) gutter.push({ v, text: pct(v), cls: 'axis', weight: 400 });
+    for (const g of gutter) {
+      box.append(svg('text', { x: L - 3, y: y(g.v) + 3, 'text-anchor': 'end', 'font-size': 9, 'font-weight': g.weight, fill: '#37474f',
+        class: `ylabel ${g.cls}`, text: g.text }));
+    }
     for (const t of root.FakeScopePlacement.timeTicks(dur)) {
       box.append(svg('line', { x1: x(t), x2: x(t), y1: H, y2: H + 4, stroke: '#5f6b73' }));
       box.append(svg('text', { x: x(t), y: H + 14, 'text-anchor': 'middle', 'font-size': 9.5, fill: '#37474f', text: `${t} s` }));
     }
+    const lines = c.band ? `dashed lines: likely authentic up to ${pct(c.band.lower)}, likely manipulated from ${pct(c.band.upper)}; ` : '';
     return el('div', { class: 'chart', 'data-chart': c.id }, el('h3', { text: c.title }), box, readout,
-      el('p', { class: 'muted', text: `Time in seconds; dashed lines: this model's thresholds; ${c.empty}.` }));
+      el('p', { class: 'muted', text: `Bar height: % likely manipulated; time in seconds; ${lines}${c.empty}.` }));
   }
 
   /** Fill `panel` for a done view. actions: report(label), close(), hide(), seek(t), openCard(url), startDrag(e). */
   function render(panel, view, actions) {
     panel.replaceChildren();
     const d = view.details || {};
+    const headline = d.headline || view.headline;
+    // The dialog is labelled "FakeScope details": the heading is the verdict alone, on one line.
     const head = el('div', { class: 'head', title: 'Drag to move', onpointerdown: (e) => actions.startDrag(e) },
-      el('h2', { text: `FakeScope: ${d.headline || view.headline}` }),
+      el('h2', { text: headline, title: headline }),
       el('button', { type: 'button', class: 'x', 'aria-label': 'Close details', text: '×', onclick: actions.close }));
     panel.append(head);
-    panel.append(el('p', { text: d.scoreText || '' }));
-    if (d.deciding && d.basis === 'models') panel.append(el('p', { class: 'muted', text: `Deciding detector: ${d.deciding}.` }));
+    panel.append(el('p', { class: 'summary', text: d.scoreText || '' }));
     if (view.cached) panel.append(el('p', { class: 'muted', text: 'Result from the server cache (same bytes, same models).' }));
 
     if ((d.evidence || []).length) {
       panel.append(el('h3', { text: 'Evidence in the file' }));
       for (const e of d.evidence) {
+        // The raw metadata line is long: one line cut with an ellipsis, the whole of it in the tooltip.
         panel.append(el('div', { class: 'evidence', 'data-evidence': e.kind },
-          el('strong', {}, ...withCode(e.sentence)), e.detail ? el('span', { class: 'raw', text: e.detail }) : null));
+          el('strong', {}, ...withCode(e.sentence)), e.detail ? el('span', { class: 'raw', text: e.detail, title: e.detail }) : null));
       }
       panel.append(el('p', { class: 'muted', text: 'A label a generator wrote into the file is a fact about the file, not a model estimate. Its absence means nothing: most sites strip metadata.' }));
     }
 
-    panel.append(el('h3', { text: 'Detectors' }));
-    panel.append(el('ul', {}, ...(d.detectors || []).map((x) => detectorItem(x, actions))));
+    if ((d.tracks || []).length) {
+      panel.append(el('h3', { text: 'What each check found' }));
+      panel.append(el('ul', { class: 'tracks' }, ...d.tracks.map((t) => el('li', {
+        class: `track v-${t.verdict}${t.applicable ? '' : ' na'}`, 'data-track': t.track || '', 'data-detector': t.detector || '', text: t.text,
+      }))));
+    }
 
     if ((d.faces || []).length) {
-      panel.append(el('p', { class: 'muted', text: `${d.faces.length} face box(es) drawn on the media, with each face's score.` }));
+      panel.append(el('p', { class: 'muted', text: `${d.faces.length} face box(es) drawn on the media.` }));
     } else if ((d.timeline || []).some((t) => t.faces.length)) {
       panel.append(el('p', { class: 'muted', text: 'Face boxes are drawn on the video for the sampled frame nearest to the one shown.' }));
     }
     for (const c of d.charts || []) panel.append(chart(c, actions));
+
+    // Internal names, bands, cards, versions and timings: for the curious, collapsed.
+    const tech = el('details', { class: 'tech' }, el('summary', { text: 'Technical details' }));
+    if (d.decidingTech) tech.append(el('p', { class: 'muted', text: d.decidingTech }));
+    tech.append(el('h3', { text: 'Detectors' }));
+    tech.append(el('ul', {}, ...(d.detectors || []).map((x) => detectorItem(x, actions))));
     if ((d.otherMetadata || []).length) {
-      panel.append(el('h3', { text: 'Other metadata' }));
-      panel.append(el('ul', {}, ...d.otherMetadata.map((m) => el('li', { class: 'muted', text: m.detail || m.sentence }))));
+      tech.append(el('h3', { text: 'Other metadata' }));
+      tech.append(el('ul', {}, ...d.otherMetadata.map((m) => el('li', { class: 'muted', text: m.detail || m.sentence }))));
     }
     if ((d.modelVersions || []).length) {
-      panel.append(el('h3', { text: 'Models' }));
-      panel.append(el('p', { class: 'muted', text: d.modelVersions.join(' · ') }));
+      tech.append(el('h3', { text: 'Models' }));
+      tech.append(el('p', { class: 'muted', text: d.modelVersions.join(' · ') }));
     }
     if ((d.timings || []).length) {
-      panel.append(el('h3', { text: 'Timings' }));
-      panel.append(el('p', { class: 'muted', text: d.timings.join(' · ') }));
+      tech.append(el('h3', { text: 'Timings' }));
+      tech.append(el('p', { class: 'muted', text: d.timings.join(' · ') }));
     }
+    // Opening it changes the panel's height: place it again.
+    tech.addEventListener('toggle', () => actions.relayout && actions.relayout());
+    panel.append(tech);
 
-    panel.append(el('h3', { text: 'Report wrong verdict' }));
+    const report = el('section', { class: 'report' }, el('h3', { text: 'Report wrong verdict' }));
     const status = el('p', { class: 'muted', role: 'status' });
     const send = (label) => {
       status.textContent = 'Sending…';
@@ -200,13 +222,15 @@
         (msg) => { status.textContent = `Could not send: ${msg}`; },
       );
     };
-    panel.append(el('div', { class: 'row' },
+    report.append(el('div', { class: 'row' },
       el('button', { type: 'button', text: 'It is authentic', onclick: () => send('real') }),
-      el('button', { type: 'button', text: 'It is manipulated', onclick: () => send('fake') }),
+      el('button', { type: 'button', text: 'It is manipulated', onclick: () => send('fake') })), status);
+    panel.append(report);
+    panel.append(el('p', { class: 'muted', text: 'Results are estimates from models that make mistakes; treat them as a hint to look closer, not proof.' }));
+    // Closing actions in their own footer, not under the report heading.
+    panel.append(el('div', { class: 'row footer' },
       el('button', { type: 'button', text: 'Close', onclick: actions.close }),
       el('button', { type: 'button', text: 'Hide badge', onclick: actions.hide })));
-    panel.append(status);
-    panel.append(el('p', { class: 'muted', text: 'Scores are estimates from models that make mistakes; treat them as a hint to look closer, not proof.' }));
   }
 
   /**
@@ -230,6 +254,7 @@
       return;
     }
     const r = target.getBoundingClientRect();
+    // The overlay clips to the element (overflow: hidden): no box or label spills over the page's text.
     Object.assign(overlay.style, { left: `${r.left}px`, top: `${r.top}px`, width: `${r.width}px`, height: `${r.height}px` });
     const fit = getComputedStyle(target).objectFit || (target.tagName === 'VIDEO' ? 'contain' : 'fill');
     let n = 0;
@@ -237,8 +262,12 @@
       const b = root.FakeScopePlacement.scaleBox(f.box, media, { width: r.width, height: r.height }, fit);
       if (!b) continue;
       n += 1;
-      overlay.append(el('div', { class: 'face', style: { left: `${b.left}px`, top: `${b.top}px`, width: `${b.width}px`, height: `${b.height}px` } },
-        el('span', { text: `face ${pct(f.score)}${when}` })));
+      const text = `Face: ${labelled(f.score)}${when}`;
+      // A label needs room: on small media the box alone (its words are in the tooltip and the panel).
+      // Above the box when there is space inside the element, else inside the box's top edge.
+      const label = b.width >= 90 ? el('span', { class: b.top >= 17 ? 'above' : 'inside', text }) : null;
+      overlay.append(el('div', { class: 'face', title: text, style: { left: `${b.left}px`, top: `${b.top}px`, width: `${b.width}px`, height: `${b.height}px` } },
+        label));
     }
     overlay.setAttribute('data-faces', String(n));
     overlay.hidden = n === 0;

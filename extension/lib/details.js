@@ -4,15 +4,9 @@
  * Pure and JSON-serialisable, because it crosses the extension message channel.
  */
 import {
-  badgeTexts, bandSentence, errorAction, errorMessage, percent, progressLine, scoreSentence, verdictHeadline, verdictTone,
+  badgeTexts, bandSentence, errorAction, errorMessage, isPageWideError, progressLine, scoreLabel, scoreSentence, trackLines,
+  trackName, verdictHeadline, verdictTone, verdictWords,
 } from './wording.js';
-
-const DETECTOR_VERDICT_WORDS = {
-  likely_fake: 'likely manipulated',
-  uncertain: 'uncertain',
-  likely_real: 'likely authentic',
-  not_applicable: 'not applicable',
-};
 
 /** A badge view while the check is queued or running. */
 export function pendingView(check = {}) {
@@ -28,7 +22,11 @@ export function pendingView(check = {}) {
 /** A badge view for an error (server's {code, message, upstream_status} or the extension's own code). */
 export function errorView(error = {}, checkId = null) {
   const code = error.code || 'internal';
-  return { state: 'error', tone: 'error', errorCode: code, headline: errorMessage(code, error), action: errorAction(code), checkId };
+  return {
+    state: 'error', tone: 'error', errorCode: code, headline: errorMessage(code, error), action: errorAction(code), checkId,
+    // No server at all: one notice per page (the content script), earlier verdicts stay on their badges.
+    pageWide: isPageWideError(code),
+  };
 }
 
 /**
@@ -93,14 +91,14 @@ export function detailsModel(result, serverUrl = '') {
   if (timeline.length) {
     charts.push({
       id: 'frames', points: timeline.map((t) => ({ start: t.t, end: null, score: t.score })), band: timelineBand, duration,
-      title: 'Faces, per sampled frame (the picture)',
+      title: `${trackName('faces')}, per sampled frame (the picture)`,
       empty: 'grey: no face in that frame',
     });
   }
   if (segments.length) {
     charts.push({
       id: 'segments', points: segments.map((s) => ({ start: s.start, end: s.end, score: s.score })), band: segmentsBand, duration,
-      title: media.kind === 'video' ? 'Speech, per window (the soundtrack)' : 'Speech, per window',
+      title: media.kind === 'video' ? `${trackName('voice')}, per window (the soundtrack)` : `${trackName('voice')}, per window`,
       empty: 'grey: no speech in that window',
     });
   }
@@ -108,17 +106,24 @@ export function detailsModel(result, serverUrl = '') {
   const otherMetadata = [];
   for (const d of result.detectors || []) {
     for (const e of d.evidence || []) {
-      const item = { sentence: e.sentence || evidenceFallback(e), detail: e.detail || '', kind: e.kind || '' };
+      const item = { sentence: e.sentence || evidenceFallback(e), detail: markCut(e.detail || ''), kind: e.kind || '' };
       (e.indicates === 'ai_generated' ? evidence : otherMetadata).push(item);
     }
   }
+  const decider = (result.detectors || []).find((x) => x.detector === result.deciding_detector);
   return {
     headline: verdictHeadline(result.verdict, result.plain_reason || result.reason || null),
-    scoreText: scoreSentence(result.score, result.basis || 'models'),
+    scoreText: result.verdict === 'not_applicable' ? 'No check could judge this media.' : scoreSentence(result.score, result.basis || 'models'),
     score: numOrNull(result.score),
     reason: result.reason || null,
     basis: result.basis || null,
+    // One plain line per track ("Voice: likely authentic · 12 % likely manipulated").
+    tracks: trackLines(result),
     deciding: titleOf(result.deciding_detector, result.detectors),
+    // For "Technical details" only: the internal name and version of the deciding model.
+    decidingTech: result.deciding_detector && result.basis === 'models'
+      ? `Deciding model: ${result.deciding_detector}${decider && decider.model_version ? ` ${decider.model_version}` : ''} (highest deciding score: ${scoreLabel(result.score) || 'none'})`
+      : null,
     evidence,
     otherMetadata,
     detectors,
@@ -164,12 +169,13 @@ export function detectorModel(d, serverUrl = '') {
     heldoutAuc: typeof about.heldout_auc === 'number' ? about.heldout_auc : null,
     text: detectorLine({ ...d, experimental, title, plainReason: d.plain_reason }),
     version: d.model_version || null,
+    internal: `${d.detector}${d.model_version ? ` ${d.model_version}` : ''}`,
   };
 }
 
 export function detectorLine(d) {
   const name = d.title || d.detector;
-  const words = DETECTOR_VERDICT_WORDS[d.verdict] || 'uncertain';
+  const words = verdictWords(d.verdict);
   if (d.verdict === 'not_applicable' || d.score === null || d.score === undefined) {
     const why = d.plainReason || d.reason;
     return `${name}: ${why ? why.charAt(0).toLowerCase() + why.slice(1) : words}`;
@@ -177,16 +183,27 @@ export function detectorLine(d) {
   // A rule (provenance) reports what the file states, never a score.
   if (d.about && d.about.role === 'rule') return `${name}: ${d.verdict === 'likely_fake' ? 'AI-generation label found in the file' : 'nothing that declares AI generation'}`;
   // A model worse than chance on unseen generators: its score is no signal at all, so it gets no verdict word.
-  if (d.experimental) return `${name}: experimental, not used (score ${percent(d.score)})`;
+  if (d.experimental) return `${name}: experimental, not used (${scoreLabel(d.score)})`;
   // An advisory model is too weak on generators it never saw to decide the verdict: say so beside its score.
   const note = d.advisory ? ' (advisory: shown, not used for the verdict)' : '';
-  return `${name}: ${words}, score ${percent(d.score)}${note}`;
+  return `${name}: ${words} · ${scoreLabel(d.score)}${note}`;
 }
 
 function titleOf(name, detectors) {
   if (!name) return null;
   const d = (detectors || []).find((x) => x.detector === name);
   return (d && d.about && d.about.title) || name;
+}
+
+/**
+ * The server quotes metadata values cut to 120 characters (PNG text) or 80 (EXIF, Software) without saying
+ * so ("Model: v1-5-"): a value of exactly that length was cut, so it gets the ellipsis it lacks.
+ */
+export function markCut(detail) {
+  const m = /^(PNG text chunk '[^']*' \([^)]*(?:\([^)]*\)[^)]*)*\): |PNG Software = |EXIF [^=]+ = )([\s\S]*)$/.exec(detail);
+  if (!m || m[2].endsWith('…')) return detail;
+  const limit = m[1].startsWith('PNG text') ? 120 : 80;
+  return m[2].length === limit ? `${detail}…` : detail;
 }
 
 function evidenceFallback(e) {

@@ -45,12 +45,12 @@
     return 'mini';
   }
 
-  // Layouts each badge form may take, widest first: a form keeps its words and score whenever the
-  // browser's fonts allow, and never shows them cut short.
-  //  compact: "line" (icon, word, score in one row); "stack" (the score under the word, beside the icon:
-  //    a 96 px image has room for "? Unsure" over "28%" but not for both in one row); "short" (icon and
-  //    score; the word stays in the tooltip and the aria-label).
-  //  mini: "line"; "tight" (thinner border and padding, smaller score: "? 100%" on a 48 px thumbnail).
+  // Layouts each badge form may take, widest first: a form keeps its label whenever the browser's fonts
+  // allow, and never shows it cut short.
+  //  compact: "line" (icon and label in one row); "stack" (the label on two lines beside the icon:
+  //    "Likely" over "manipulated" on a 128 px image); "short" (the icon alone; the label stays in the
+  //    tooltip and the aria-label).
+  //  mini: the icon alone ("line"; "AI" beside it for provenance), "tight" when even that is too wide.
   const FITS = Object.freeze({ full: ['line'], compact: ['line', 'stack', 'short'], mini: ['line', 'tight'] });
 
   /** The layouts to measure for a form, in order of preference. */
@@ -74,23 +74,26 @@
    */
   function badgeMaxWidth(targetWidth, isError) {
     const inside = Math.floor(targetWidth - 2 * INSET);
-    if (isError) return Math.max(220, Math.min(320, inside));
+    // Errors wrap onto more lines rather than spread over the neighbours.
+    if (isError) return Math.max(140, Math.min(320, inside));
     // Mini badges may use all but 1 px on each side: "? 100%" must fit a 48 px thumbnail (tight layout).
     if (badgeForm(targetWidth) === 'mini') return Math.max(24, Math.floor(targetWidth - 2));
     return Math.min(280, inside);
   }
 
   /**
-   * Places to try for elements that are all controls (an <audio> bar): beside it on the right, then
-   * above, then below. The content script takes the first one that covers nothing but the page
-   * background (document.elementsFromPoint), so it never hides a neighbour's caption or controls.
+   * Places to try for elements that are all controls (an <audio> bar): above it at its left edge, then
+   * below it, then beside it on the right. The content script takes the first one that covers nothing but
+   * the page background (document.elementsFromPoint), so it never hides a neighbour's caption or
+   * controls; above-left first, so that audio badges sit in the same place on page after page (a caption
+   * usually follows an audio bar, below it or on its right).
    */
   function outsideCandidates(target, viewport, badge) {
-    const gap = 4;
+    const gap = 3;
     const list = [
-      { left: target.left + target.width + gap, top: target.top + (target.height - badge.height) / 2 },
       { left: target.left, top: target.top - badge.height - gap },
       { left: target.left, top: target.top + target.height + gap },
+      { left: target.left + target.width + gap, top: target.top + (target.height - badge.height) / 2 },
     ];
     return list
       .filter((c) => c.left >= 0 && c.top >= 0 && c.left + badge.width <= viewport.width && c.top + badge.height <= viewport.height)
@@ -123,30 +126,58 @@
 
   /**
    * The details panel goes BESIDE the media (right, else left), so the face boxes it explains stay
-   * visible; below or above when neither side has room; always inside the viewport, with a max height
-   * that keeps its own scroll bar on screen.
+   * visible; below or above (shorter, with its own scroll bar) when that covers less. Every place is
+   * scored by what it would cover: its own media and any badge (own or other) count heavily, other media
+   * by the area covered, and a panel cut shorter than its content by the height lost. Always inside the
+   * viewport. `obstacles`: [{left, top, right, bottom, weight: 'badge' | 'media'}] from the content script.
    * @returns {{left:number, top:number, maxHeight:number, side:string}}
    */
-  function panelPosition(target, viewport, panel) {
+  function panelPosition(target, viewport, panel, obstacles = []) {
     const gap = 8;
     const margin = 8;
-    const maxHeight = Math.max(120, viewport.height - 2 * margin);
-    const height = Math.min(panel.height, maxHeight);
-    const clampTop = (t) => clamp(t, margin, Math.max(margin, viewport.height - height - margin));
-    const visTop = Math.max(target.top, margin);
-    if (target.left + target.width + gap + panel.width + margin <= viewport.width) {
-      return { left: Math.round(target.left + target.width + gap), top: Math.round(clampTop(visTop)), maxHeight, side: 'right' };
+    const minHeight = 160;
+    const fullMax = Math.max(120, viewport.height - 2 * margin);
+    const want = Math.min(panel.height, fullMax);
+    const width = panel.width;
+    const vw = viewport.width;
+    const vh = viewport.height;
+    const topFor = (t, h) => clamp(t, margin, Math.max(margin, vh - h - margin));
+    const cands = [];
+    for (const [side, left] of [['right', target.left + target.width + gap], ['left', target.left - gap - width]]) {
+      if (left < margin || left + width > vw - margin) continue;
+      // Level with the media first; slid down or up when that covers less.
+      for (const t of [Math.max(target.top, margin), vh, 0]) cands.push({ side, left, top: topFor(t, want), height: want, maxHeight: fullMax });
     }
-    if (target.left - gap - panel.width >= margin) {
-      return { left: Math.round(target.left - gap - panel.width), top: Math.round(clampTop(visTop)), maxHeight, side: 'left' };
+    // Below or above: aligned with the media's left edge, else with its right edge.
+    const lefts = [target.left, target.left + target.width - width].map((l) => clamp(l, margin, Math.max(margin, vw - width - margin)));
+    const belowTop = target.top + target.height + gap;
+    const belowRoom = vh - margin - belowTop;
+    const aboveRoom = target.top - gap - margin;
+    for (const left of lefts) {
+      if (belowRoom >= Math.min(minHeight, want)) cands.push({ side: 'below', left, top: belowTop, height: Math.min(want, belowRoom), maxHeight: belowRoom });
     }
-    const left = Math.round(clamp(target.left, margin, Math.max(margin, viewport.width - panel.width - margin)));
-    const below = target.top + target.height + gap;
-    if (below + height + margin <= viewport.height) return { left, top: Math.round(below), maxHeight, side: 'below' };
-    const above = target.top - gap - height;
-    if (above >= margin) return { left, top: Math.round(above), maxHeight, side: 'above' };
+    for (const left of lefts) {
+      if (aboveRoom >= Math.min(minHeight, want)) {
+        const h = Math.min(want, aboveRoom);
+        cands.push({ side: 'above', left, top: target.top - gap - h, height: h, maxHeight: aboveRoom });
+      }
+    }
     // No free side (the media fills the screen): the right edge of the viewport, over the media.
-    return { left: Math.round(Math.max(margin, viewport.width - panel.width - margin)), top: Math.round(clampTop(margin)), maxHeight, side: 'over' };
+    cands.push({ side: 'over', left: Math.max(margin, vw - width - margin), top: topFor(margin, want), height: want, maxHeight: fullMax });
+    const tgt = { left: target.left, top: target.top, right: target.left + target.width, bottom: target.top + target.height };
+    let best = null;
+    cands.forEach((c, i) => {
+      const box = { left: c.left, top: c.top, right: c.left + width, bottom: c.top + c.height };
+      let cost = overlap(box, tgt) * 100 + (want - c.height) * width * 0.5 + i; // i: earlier places win ties
+      for (const o of obstacles) cost += overlap(box, o) * (o.weight === 'badge' ? 100 : 1);
+      if (!best || cost < best.cost) best = { ...c, cost };
+    });
+    return { left: Math.round(best.left), top: Math.round(best.top), maxHeight: Math.round(best.maxHeight), side: best.side };
+  }
+
+  /** Area shared by two {left, top, right, bottom} rectangles. */
+  function overlap(a, b) {
+    return Math.max(0, Math.min(a.right, b.right) - Math.max(a.left, b.left)) * Math.max(0, Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top));
   }
 
   /** The sampled frame nearest to `currentTime`, for face boxes on a playing or paused video. */

@@ -29,7 +29,11 @@ async function refresh() {
       el('code', { text: START_COMMAND }),
     );
   }
-  renderRecent(st.recent || []);
+  // Nothing can be scanned without a server: the button says so instead of failing after a click.
+  $('scan').disabled = !st.reachable;
+  $('scan-status').textContent = st.reachable ? '' : 'Scanning needs the server: start it, then reopen this popup.';
+  if (st.reachable) renderRecent(st.recent || []);
+  else $('recent').replaceChildren(el('li', { class: 'muted', text: 'The history is kept by the server: shown when it runs.' }));
   if (st.pendingGrant) {
     // The Allow button every "FakeScope may not read <site>" message points to.
     const host = st.pendingGrant.replace(/^[a-z]+:\/\//, '').replace(/\/\*$/, '');

@@ -1,6 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { detailsModel, detectorLine, detectorModel, errorView, pendingView, timingLines, viewForCheck } from '../lib/details.js';
+import {
+  detailsModel, detectorLine, detectorModel, errorView, markCut, pendingView, timingLines, viewForCheck,
+} from '../lib/details.js';
 
 // Shaped like the server's check object (server brief: check object + result).
 const imageCheck = {
@@ -30,8 +32,8 @@ test('done check -> badge view with the server verdict and hedged headline', () 
 
 test('details model: score sentence, each detector, faces, versions, timings', () => {
   const d = viewForCheck(imageCheck).details;
-  assert.match(d.scoreText, /91%/);
-  assert.deepEqual(d.detectors.map((x) => x.text), ['image faces: likely manipulated, score 91%', 'c2pa: no manifest']);
+  assert.equal(d.scoreText, '91 % likely manipulated: an estimate from models that make mistakes, not proof.');
+  assert.deepEqual(d.detectors.map((x) => x.text), ['image faces: likely manipulated · 91 % likely manipulated', 'c2pa: no manifest']);
   assert.deepEqual(d.faces, [{ box: [10, 20, 30, 40], score: 0.91, detector: 'image_faces' }]);
   assert.deepEqual(d.media, { kind: 'image', width: 200, height: 100, duration: null, sha256: 'ab' });
   assert.deepEqual(d.modelVersions, ['image_faces 1.2', 'c2pa rule-based']);
@@ -57,9 +59,9 @@ test('video timeline and audio segments are sorted and kept per detector', () =>
 
 test('not applicable shows the plain reason; failed and cancelled become error views', () => {
   const na = viewForCheck({ id: 'n', status: 'done', result: { verdict: 'not_applicable', score: null, reason: 'face_manipulation: no face found', plain_reason: 'No face found', detectors: [] } });
-  assert.equal(na.headline, 'No face found');
-  assert.equal(na.badge.full, 'No face found');
-  assert.equal(na.badge.compact, 'No face');
+  assert.equal(na.headline, 'Not applicable: no face found');
+  assert.equal(na.badge.full, 'Not applicable: no face found');
+  assert.equal(na.badge.compact, 'Not applicable');
   assert.equal(na.details.reason, 'face_manipulation: no face found'); // the panel keeps the full reason
   assert.equal(na.tone, 'na');
   const failed = viewForCheck({ id: 'f', status: 'failed', error: { code: 'download_failed', message: 'x', upstream_status: 403 } });
@@ -72,8 +74,13 @@ test('not applicable shows the plain reason; failed and cancelled become error v
 test('running check -> pending view with stage and progress', () => {
   const v = viewForCheck({ id: 'r', status: 'running', stage: 'faces', progress: 0.25 });
   assert.deepEqual(v, pendingView({ id: 'r', stage: 'faces', progress: 0.25 }));
-  assert.equal(v.headline, 'Checking: faces 25%');
-  assert.equal(errorView({ code: 'server_unreachable' }).headline, 'FakeScope server not running — start it with: fakescope serve');
+  assert.equal(v.headline, 'Checking: faces 25 %');
+  const down = errorView({ code: 'server_unreachable' });
+  assert.equal(down.headline, 'FakeScope server not running — start it with: fakescope serve');
+  assert.equal(down.pageWide, true, 'no server: one notice for the page, not an error per badge');
+  const gone = errorView({ code: 'server_gone' }, 'c9');
+  assert.equal(gone.pageWide, false);
+  assert.deepEqual(gone.action, { label: 'Retry', message: 'fakescope:retry' }, 'a check lost with its server offers Retry');
 });
 
 test('timings ignore non-numbers and put total last', () => {
@@ -82,7 +89,7 @@ test('timings ignore non-numbers and put total last', () => {
 
 test('an advisory detector is marked as not deciding the verdict', () => {
   const line = detectorLine({ detector: 'ai_image', verdict: 'likely_fake', score: 0.93, advisory: true });
-  assert.equal(line, 'ai_image: likely manipulated, score 93% (advisory: shown, not used for the verdict)');
+  assert.equal(line, 'ai_image: likely manipulated · 93 % likely manipulated (advisory: shown, not used for the verdict)');
 });
 
 // Shaped like the real server's answer for a PNG with a Stable Diffusion `parameters` chunk (server/explain.py).
@@ -119,18 +126,18 @@ test('each detector: plain name, sentence, card link; an advisory model below ch
   assert.equal(ai.cardUrl, 'http://127.0.0.1:8765/api/v1/models/ai_image/card');
   assert.equal(ai.status, 'experimental');
   assert.equal(ai.band, null, 'no band claim for a model worse than chance');
-  assert.equal(ai.text, 'Whole-image AI generation: experimental, not used (score 99%)');
-  assert.doesNotMatch(ai.text, /likely manipulated/);
+  assert.equal(ai.text, 'Whole-image AI generation: experimental, not used (99 % likely manipulated)');
+  assert.match(ai.text, /experimental, not used/);
   const face = d.detectors.find((x) => x.name === 'face_manipulation');
   assert.equal(face.status, 'advisory');
-  assert.equal(face.band, "60% is between this model's 22% and 68% lines: uncertain");
+  assert.equal(face.band, "60 % likely manipulated: between this model's 22 % and 68 % lines, so uncertain");
 });
 
 test('the band a score fell in uses that model\'s thresholds (78% audio uncertain, 69% face fake)', () => {
   const audio = detectorModel({ detector: 'audio_speech', verdict: 'uncertain', score: 0.775, about: { title: 'Synthetic speech', thresholds: { lower: 0.3151, upper: 0.7788 }, role: 'decides' } });
   const face = detectorModel({ detector: 'face_manipulation', verdict: 'likely_fake', score: 0.69, about: { title: 'Face manipulation', thresholds: { lower: 0.2151, upper: 0.6824 }, role: 'decides' } });
-  assert.equal(audio.band, "78% is between this model's 32% and 78% lines: uncertain");
-  assert.equal(face.band, "69% is at or above this model's 68% line: likely manipulated");
+  assert.equal(audio.band, "78 % likely manipulated: between this model's 32 % and 78 % lines, so uncertain");
+  assert.equal(face.band, "69 % likely manipulated: at or above this model's 68 % line, so likely manipulated");
 });
 
 test('charts: per-frame and per-window series with duration, thresholds and which track they belong to', () => {
@@ -162,4 +169,43 @@ test('in a video the speech detector is labelled as the soundtrack', () => {
   const d = detailsModel({ verdict: 'uncertain', score: null, media: { kind: 'video' },
     detectors: [{ detector: 'audio_speech', verdict: 'uncertain', score: 0.5, about: { title: 'Synthetic speech' }, regions: { segments: [] } }] });
   assert.equal(d.detectors[0].title, 'Synthetic speech (soundtrack)');
+});
+
+test('one plain line per applied detector, by track name; internal names only in the technical details', () => {
+  const r = {
+    verdict: 'likely_fake', score: 0.75, basis: 'models', deciding_detector: 'face_manipulation',
+    applied: [
+      { detector: 'face_manipulation', score: 0.75, verdict: 'likely_fake', advisory: false },
+      { detector: 'audio_speech', score: 0.12, verdict: 'likely_real', advisory: false },
+      { detector: 'ai_image', score: 0.5, verdict: 'uncertain', advisory: true },
+    ],
+    not_applied: [{ detector: 'provenance', reason: 'no generator metadata' }],
+    detectors: [{ detector: 'face_manipulation', model_version: 'face-2.2', verdict: 'likely_fake', score: 0.75 }],
+    media: { kind: 'video' },
+  };
+  const d = detailsModel(r);
+  assert.deepEqual(d.tracks.map((t) => t.text), [
+    'Faces: likely manipulated · 75 % likely manipulated',
+    'Voice: likely authentic · 12 % likely manipulated',
+    'Picture: uncertain · 50 % likely manipulated · advisory (shown, not used for the verdict)',
+    'Provenance: not applicable (no generator metadata)',
+  ]);
+  for (const t of d.tracks) assert.doesNotMatch(t.text, /face_manipulation|audio_speech|ai_image|likely_fake|\d+ %(?! likely manipulated)/);
+  assert.equal(d.decidingTech, 'Deciding model: face_manipulation face-2.2 (highest deciding score: 75 % likely manipulated)');
+});
+
+test('a result with a `tracks` list is preferred over `applied`; odd entries are tolerated', () => {
+  const d = detailsModel({
+    verdict: 'uncertain', score: 0.4, applied: [{ detector: 'x', score: 0.9, verdict: 'likely_fake' }],
+    tracks: [{ track: 'voice', label: 'Voice', verdict: 'uncertain', score: 0.4, detector: 'audio_speech' }, null, { track: 'faces', verdict: 'not_applicable' }],
+  });
+  assert.deepEqual(d.tracks.map((t) => t.text), ['Voice: uncertain · 40 % likely manipulated', 'Faces: not applicable']);
+});
+
+test('metadata values the server cut get the ellipsis they lack; whole ones stay as they are', () => {
+  const head = "PNG text chunk 'parameters' (Stable Diffusion (AUTOMATIC1111) generation parameters): ";
+  assert.equal(markCut(head + 'x'.repeat(120)), `${head}${'x'.repeat(120)}…`);
+  assert.equal(markCut(head + 'a cat'), `${head}a cat`);
+  assert.equal(markCut(`EXIF Software = ${'y'.repeat(80)}`), `EXIF Software = ${'y'.repeat(80)}…`);
+  assert.equal(markCut('C2PA manifest (valid)'), 'C2PA manifest (valid)');
 });

@@ -6,6 +6,7 @@
  *   SERVER_URL  the server (http://127.0.0.1:P)      DOWN_URL   a closed loopback port
  *   PAGE_URL    page with [data-e2e] media           GRID_URL   badges on 48-600 px media and a dense gallery
  *   BLOB_URL    a blob: video on 127.0.0.2 (a site the extension may not read)
+ *   SLOW_URL    an audio file the page server trickles out (a check of it stays "downloading")
  *   EXT_DIR     extension/                           SHOTS      folder for the screenshots
  *   CHROMIUM / FIREFOX  browser binaries
  * Firefox hides extension pages and the background from automation, so both browsers load a temporary
@@ -16,6 +17,7 @@
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import http from 'node:http';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 
@@ -27,6 +29,31 @@ const log = (...a) => console.log(`[e2e ${BROWSER}]`, ...a);
 const shot = (page, name) => page.screenshot({ path: join(env.SHOTS, `${BROWSER}-${name}.png`) });
 const api = async (path) => (await fetch(`${SERVER_URL}/api/v1${path}`)).json();
 const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
+const layout = {}; // geometry measured below, for the pytest side (summary.layout)
+// The one vocabulary (issue 21 D) and a number that always says what it is.
+const OLD_WORDS = /\b(Likely fake|Likely real|Unsure|Fake\?|Real\?|likely_fake|likely_real|not_applicable)\b/;
+const BARE_NUMBER = /\d+ ?%(?! likely manipulated)/;
+
+/**
+ * A pass-through HTTP proxy to the FakeScope server that the test can pull the plug on: from the extension's
+ * side exactly a server that went away (connections reset, then refused), while the real server keeps
+ * serving the other tests.
+ */
+async function startProxy(target) {
+  const up = new URL(target);
+  const sockets = new Set();
+  const srv = http.createServer((req, res) => {
+    const fwd = http.request({ host: up.hostname, port: up.port, path: req.url, method: req.method, headers: { ...req.headers, host: up.host } }, (r) => {
+      res.writeHead(r.statusCode, r.headers);
+      r.pipe(res);
+    });
+    fwd.on('error', () => res.destroy());
+    req.pipe(fwd);
+  });
+  srv.on('connection', (sock) => { sockets.add(sock); sock.on('close', () => sockets.delete(sock)); });
+  await new Promise((r) => { srv.listen(0, '127.0.0.1', r); });
+  return { url: `http://127.0.0.1:${srv.address().port}`, stop: () => { srv.close(); for (const sock of sockets) sock.destroy(); } };
+}
 
 /** The extension as shipped, plus the test bridge (background entry and content script). */
 function testCopy() {
@@ -82,6 +109,8 @@ const hostInfo = (page) => page.$$eval('[data-fakescope-badge]', (hs) => hs.map(
   word: h.shadowRoot ? [...h.shadowRoot.querySelectorAll('.word')].map((w) => w.textContent).join(' ') : null,
   clipped: h.shadowRoot ? [...h.shadowRoot.querySelectorAll('.word, .figure')].some((e) => e.scrollWidth > e.clientWidth + 1) : null,
   label: h.shadowRoot ? h.shadowRoot.querySelector('button.badge').getAttribute('aria-label') : null,
+  act: h.shadowRoot && h.shadowRoot.querySelector('.act') ? h.shadowRoot.querySelector('.act').textContent : null,
+  meterShown: h.shadowRoot ? !h.shadowRoot.querySelector('.meter').hidden : null,
   box: (h.shadowRoot.querySelector('.wrap') || h).getBoundingClientRect().toJSON(),
 })));
 const keyOf = (m) => (m.srcUrl.startsWith('data:') ? m.srcUrl.slice(0, 64) : m.srcUrl);
@@ -113,7 +142,34 @@ async function openPanel(page, src) {
     const host = [...document.querySelectorAll('[data-fakescope-badge]')].find((h) => h.getAttribute('data-fakescope-src') === s);
     const panel = host.shadowRoot.querySelector('.panel');
     const overlay = host.shadowRoot.querySelector('.overlay');
+    const box = (e) => e.getBoundingClientRect().toJSON();
+    const h2 = panel.querySelector('.head h2');
+    const range = document.createRange();
+    range.selectNodeContents(h2);
+    const tech = panel.querySelector('details.tech');
+    const outside = [...panel.childNodes].filter((n) => n !== tech).map((n) => n.textContent).join(' ');
+    // Text that is cut (scrollWidth beyond its box) must end in an ellipsis (text-overflow), never mid-word.
+    const cut = [...panel.querySelectorAll('h2, .raw, .track, .sentence, p, strong')].filter((e) => e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0)
+      .map((e) => ({ text: e.textContent.slice(0, 40), overflow: getComputedStyle(e).textOverflow, clip: getComputedStyle(e).overflowX }));
+    const report = panel.querySelector('.report');
+    const footer = panel.querySelector('.row.footer');
     return {
+      own: box(host.shadowRoot.querySelector('.wrap')),
+      others: [...document.querySelectorAll('[data-fakescope-badge]')].filter((h) => h !== host && h.style.display !== 'none')
+        .map((h) => box(h.shadowRoot.querySelector('.wrap'))),
+      headingLines: new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size,
+      headingCut: h2.scrollWidth > h2.clientWidth + 1 ? getComputedStyle(h2).textOverflow : 'no',
+      cut,
+      outside,
+      techOpen: tech ? tech.open : null,
+      tracks: [...panel.querySelectorAll('.tracks li')].map((li) => li.textContent),
+      footerButtons: footer ? [...footer.querySelectorAll('button')].map((b) => b.textContent) : [],
+      footerBelowReport: Boolean(footer && report && footer.getBoundingClientRect().top >= report.getBoundingClientRect().bottom - 0.5 && !report.contains(footer)),
+      reportButtons: report ? [...report.querySelectorAll('button')].map((b) => b.textContent) : [],
+      chartGeometry: [...panel.querySelectorAll('[data-chart]')].map((c) => ({ id: c.getAttribute('data-chart'),
+        bars: [...c.querySelectorAll('rect.bar')].map(box), labels: [...c.querySelectorAll('text.ylabel, text')].filter((t) => !t.closest('title')).map(box) })),
+      faceLabels: [...overlay.querySelectorAll('.face span')].map(box),
+      media: (() => { const m = [...document.querySelectorAll('img, video, audio')].find((e) => (e.currentSrc || e.src) === s || (e.currentSrc || e.src).slice(0, 64) === s); return m ? box(m) : null; })(),
       text: panel.textContent, box: panel.getBoundingClientRect().toJSON(), side: host.getAttribute('data-fakescope-panel-side'),
       detectors: [...panel.querySelectorAll('.det')].map((d) => ({ name: d.getAttribute('data-detector'), cls: d.className, text: d.textContent,
         card: (d.querySelector('a') || {}).href || null, scale: Boolean(d.querySelector('.scale')) })),
@@ -146,6 +202,36 @@ async function pointAtBar(page, src, chartId, i, click) {
   return { ...pt, readout };
 }
 
+/**
+ * Layout and wording of an open panel (issue 21 D, E): clear of its own badge and of every other badge,
+ * heading on one line, cut text ends in an ellipsis, one plain line per track with labelled numbers,
+ * internal names only inside the collapsed "Technical details", Close / Hide badge in their own footer
+ * below "Report wrong verdict", chart labels clear of the bars.
+ */
+function checkPanel(name, p) {
+  assert.ok(!intersects(p.box, p.own), `${name}: the panel covers its own badge ${JSON.stringify(p.box)} ${JSON.stringify(p.own)}`);
+  for (const o of p.others) assert.ok(!intersects(p.box, o), `${name}: the panel covers another badge ${JSON.stringify(o)}`);
+  assert.equal(p.headingLines, 1, `${name}: the heading is on one line`);
+  assert.ok(p.headingCut === 'no' || p.headingCut === 'ellipsis', `${name}: heading cut without an ellipsis`);
+  for (const c of p.cut) assert.equal(c.overflow, 'ellipsis', `${name}: text cut without an ellipsis: ${JSON.stringify(c)}`);
+  assert.equal(p.techOpen, false, `${name}: technical details start collapsed`);
+  assert.doesNotMatch(p.outside, /face_manipulation|audio_speech|ai_image|aigen|Highest deciding|likely_fake|likely_real/, `${name}: internal names outside the technical details`);
+  assert.doesNotMatch(p.outside, OLD_WORDS, `${name}: the old vocabulary`);
+  assert.ok(p.tracks.length >= 1, `${name}: one line per track`);
+  for (const t of p.tracks) {
+    assert.match(t, /^(Faces|Picture|Voice|Provenance): (likely manipulated|uncertain|likely authentic|not applicable|nothing in the file)/, `${name}: track line "${t}"`);
+    assert.doesNotMatch(t, BARE_NUMBER, `${name}: a number without its meaning in "${t}"`);
+  }
+  assert.deepEqual(p.footerButtons, ['Close', 'Hide badge'], `${name}: Close and Hide badge in the footer`);
+  assert.ok(p.footerBelowReport, `${name}: the footer is below the report section, not under its heading`);
+  assert.deepEqual(p.reportButtons, ['It is authentic', 'It is manipulated']);
+  for (const c of p.chartGeometry) {
+    for (const l of c.labels) for (const b of c.bars) assert.ok(!intersects(l, b), `${name} ${c.id}: a chart label over a bar ${JSON.stringify(l)} ${JSON.stringify(b)}`);
+  }
+  for (const f of p.faceLabels) assert.ok(inside(f, p.media), `${name}: a face label outside its media ${JSON.stringify(f)}`);
+  (layout.panels ||= {})[name] = { side: p.side, tracks: p.tracks, heading_lines: p.headingLines, charts: p.chartGeometry.map((c) => c.id) };
+}
+
 const extDir = testCopy();
 mkdirSync(env.SHOTS, { recursive: true });
 const browser = await launch();
@@ -157,7 +243,7 @@ try {
   await page.waitForSelector('html[data-fakescope-test-bridge="ready"]', { timeout: 15000 });
   await call(page, 'setServer', SERVER_URL);
   // <video> with sources: each browser picks the one it plays (Firefox ESR: the WebM) once metadata is in.
-  await page.waitForFunction(() => [...document.querySelectorAll('video, audio')].every((v) => v.readyState >= 1), { timeout: 15000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('video[data-e2e], audio[data-e2e]')].every((v) => v.readyState >= 1), { timeout: 15000 });
   const media = await page.$$eval('[data-e2e]', (els) => els.map((e) => ({
     name: e.dataset.e2e, mediaType: e.tagName.toLowerCase() === 'img' ? 'image' : e.tagName.toLowerCase(), srcUrl: e.currentSrc || e.src,
   })));
@@ -205,7 +291,11 @@ try {
     assert.ok(history.items.some((c) => c.id === h.check), `${m.name} is in the server history`);
     // Point 5: the badge never shows internal detector names or reasons.
     assert.doesNotMatch(h.text, /face_manipulation|audio_speech|ai_image|provenance|silence found/, `${m.name} badge: ${h.text}`);
-    if (h.verdict === 'not_applicable') assert.equal(h.word, check.result.plain_reason, `${m.name}: plain reason on the badge`);
+    if (h.verdict === 'not_applicable') assert.match(h.word, /^Not applicable/, `${m.name}: "Not applicable" and its reason on the badge`);
+    // One vocabulary; no bare number on a badge (the labelled score is in its tooltip and the panel).
+    assert.doesNotMatch(h.text, OLD_WORDS, `${m.name} badge: ${h.text}`);
+    assert.doesNotMatch(h.text, /\d/, `${m.name} badge shows a number: ${h.text}`);
+    if (check.result.score !== null && check.result.basis === 'models') assert.match(h.label, / likely manipulated\./, `${m.name}: labelled score in the aria-label: ${h.label}`);
     summary.checks[m.name] = { verdict: h.verdict, score: check.result.score, upload: Boolean(check.source && check.source.upload),
       check_id: h.check, kind: check.kind, badge: h.text, form: h.form };
   }
@@ -238,6 +328,7 @@ try {
   assert.doesNotMatch(sd.text, /probability|calibrated model estimate/i);
   assert.ok(inside(sd.box, vp), `panel inside the viewport ${JSON.stringify(sd.box)}`);
   assert.ok(!intersects(sd.box, await boxOf('sd_png')), `panel beside the image, not over it (${sd.side})`);
+  checkPanel('sd_png', sd);
   for (const d of sdCheck.result.detectors) {
     const item = sd.detectors.find((x) => x.name === d.detector);
     assert.ok(item, `details list detector ${d.detector}`);
@@ -276,7 +367,14 @@ try {
   assert.ok(withFaces.length >= 2, 'faces found in at least two sampled frames');
   await page.$eval('[data-e2e="clip"]', (v, t) => { v.pause(); v.currentTime = t; }, withFaces[0].t);
   await sleep(500);
+  const vBadgeBefore = hostFor(await hostInfo(page), byName.clip).box;
   const vid = await openPanel(page, keyOf(byName.clip));
+  // The badge stays where it was when its panel opens (Chromium moved it to the top-right corner).
+  const vBadgeAfter = hostFor(await hostInfo(page), byName.clip).box;
+  assert.ok(Math.abs(vBadgeAfter.left - vBadgeBefore.left) <= 1 && Math.abs(vBadgeAfter.top - vBadgeBefore.top) <= 1,
+    `video badge jumped when its panel opened: ${JSON.stringify(vBadgeBefore)} -> ${JSON.stringify(vBadgeAfter)}`);
+  layout.video_badge_still = true;
+  checkPanel('clip', vid);
   assert.ok(vid.faces > 0 && !vid.overlayHidden, `face boxes drawn on the video (${vid.faces})`);
   assert.equal(Number(vid.frameT), withFaces[0].t, 'boxes of the frame shown');
   assert.ok(!intersects(vid.box, vbox), 'panel beside the video');
@@ -287,7 +385,7 @@ try {
   const target = withFaces[withFaces.length - 1];
   const idx = faceDet.regions.timeline.findIndex((t) => t.t === target.t);
   const seek = await pointAtBar(page, keyOf(byName.clip), 'frames', idx, true);
-  assert.match(seek.readout, new RegExp(`at ${target.t.toFixed(1)} s: \\d+%`), `hover value: ${seek.readout}`);
+  assert.match(seek.readout, new RegExp(`at ${target.t.toFixed(1)} s: \\d+ % likely manipulated`), `hover value: ${seek.readout}`);
   const now = await page.$eval('[data-e2e="clip"]', (v) => v.currentTime);
   assert.ok(Math.abs(now - target.t) < 0.05, `click-to-seek moved the video to ${target.t} (at ${now})`);
   await sleep(400);
@@ -304,14 +402,15 @@ try {
   const segs = (speechCheck.result.detectors.find((d) => d.regions && (d.regions.segments || []).length) || { regions: { segments: [] } }).regions.segments;
   assert.ok(segs.length >= 2, `speech segments (${segs.length})`);
   const aud = await openPanel(page, keyOf(byName.speech));
+  checkPanel('speech', aud);
   const segChart = aud.charts.find((c) => c.id === 'segments');
   assert.ok(segChart && segChart.bars === segs.length && segChart.lines === 2, JSON.stringify(aud.charts));
-  assert.match(segChart.title, /Speech/);
+  assert.match(segChart.title, /^Voice/);
   const sorted = [...segs].sort((a, b) => a.start - b.start);
   const aSeek = await pointAtBar(page, keyOf(byName.speech), 'segments', 1, true);
   const aNow = await page.$eval('[data-e2e="speech"]', (a) => a.currentTime);
   assert.ok(Math.abs(aNow - sorted[1].start) < 0.05, `audio jumped to ${sorted[1].start} (at ${aNow})`);
-  assert.match(aSeek.readout, /–.* s: \d+%/);
+  assert.match(aSeek.readout, /–.* s: \d+ % likely manipulated/);
   assert.ok(inside(aud.box, vp), 'audio panel inside the viewport');
   summary.audio = { segments: segs.length, seek_to: sorted[1].start };
   await shot(page, 'audio-segments');
@@ -334,10 +433,14 @@ try {
   assert.ok(Math.abs(dragged.box.left - (aud.box.left + 120)) <= 3 && Math.abs(dragged.box.top - (aud.box.top + 40)) <= 3, JSON.stringify(dragged));
   await page.keyboard.press('Escape');
 
-  // The audio badge sits beside the bar (all controls), covering no other element.
+  // The audio badge sits above the bar (all controls) at its left edge, covering no other element; the
+  // same on the grid page below (it was over the caption on one page and below the bar on another).
   const abox = await boxOf('speech');
   const ahost = hostFor(await hostInfo(page), byName.speech).box;
   assert.ok(!intersects(ahost, abox), 'audio badge does not cover the audio controls');
+  const audioSide = (b, a) => (b.bottom <= a.top + 0.5 ? 'above' : b.top >= a.bottom - 0.5 ? 'below' : b.left >= a.right - 0.5 ? 'right' : 'over');
+  assert.ok(Math.abs(ahost.left - abox.left) <= 1, `audio badge at the bar's left edge ${JSON.stringify(ahost)} ${JSON.stringify(abox)}`);
+  layout.audio_badge_side = { page: audioSide(ahost, abox) };
 
   // The badge disappears with its element.
   await page.$eval('[data-e2e="speech"]', (e) => e.remove());
@@ -372,10 +475,33 @@ try {
     for (const g of gridHosts) if (g !== h) assert.ok(!intersects(h.box, g.box), `${m.name} badge overlaps another badge`);
     if (m.name === 'bars') {
       assert.equal(h.verdict, 'not_applicable');
-      assert.ok(/No face found/.test(h.word) && /No soundtrack/.test(h.word), `plain reasons on the badge: ${h.word}`);
+      assert.ok(/^Not applicable: /.test(h.word) && /no face found/i.test(h.word) && /no soundtrack/i.test(h.word), `plain reasons on the badge: ${h.word}`);
     }
+    if (m.mediaType === 'image' && m.box.width <= 64) {
+      // A thumbnail keeps most of itself visible: the mini badge is the icon alone.
+      const share = (h.box.width * h.box.height) / (m.box.width * m.box.height);
+      assert.ok(share < (m.box.width < 60 ? 0.25 : 0.15), `${m.name}: the badge covers ${Math.round(share * 100)} % of the image`);
+      (layout.mini_badge_share ||= {})[m.name] = Math.round(share * 1000) / 1000;
+    }
+    if (m.name === 'audio') {
+      assert.ok(Math.abs(h.box.left - m.box.left) <= 1, `grid audio badge at the bar's left edge ${JSON.stringify(h.box)}`);
+      layout.audio_badge_side.grid = h.box.bottom <= m.box.top + 0.5 ? 'above' : h.box.top >= m.box.bottom - 0.5 ? 'below' : 'beside';
+    }
+    assert.doesNotMatch(h.text, OLD_WORDS, `${m.name}: ${h.text}`);
     summary.grid[m.name] = `${h.form}: ${h.text}`;
   }
+  assert.equal(layout.audio_badge_side.grid, layout.audio_badge_side.page, 'audio badges sit on the same side on both pages');
+  // Face boxes and their labels stay on their own image (a 64 px image's label spilled over the page text).
+  for (const name of ['w64', 'w360']) {
+    const m = gridMedia.find((x) => x.name === name);
+    const p = await openPanel(grid, keyOf(m));
+    assert.ok(!intersects(p.box, p.own), `${name}: the panel covers its own badge`);
+    for (const f of p.faceLabels) assert.ok(inside(f, m.box), `${name}: a face label outside the image ${JSON.stringify(f)} ${JSON.stringify(m.box)}`);
+    (layout.face_labels ||= {})[name] = { faces: p.faces, labels: p.faceLabels.length };
+    await grid.keyboard.press('Escape');
+  }
+  assert.ok(layout.face_labels.w360.labels >= 1, 'a large image labels its face boxes');
+  assert.equal(layout.face_labels.w64.labels, 0, 'a 64 px image draws the box without a label');
   await shot(grid, 'grid');
   await grid.close();
 
@@ -426,24 +552,90 @@ try {
   }
   await blobPage.close();
 
-  // Server down: the badge says exactly how to start it (and so does the popup in Chromium).
+  // Issue 26: the server goes away while a check runs (a download the page server trickles out): the badge
+  // says so and offers Retry, and nothing keeps spinning. A proxy stands in for the server so that the real
+  // one keeps serving the other browser.
+  const proxy = await startProxy(SERVER_URL);
+  await call(page, 'setServer', proxy.url);
+  const slow = await page.$eval('[data-slow]', (e) => ({ name: 'slow', mediaType: 'audio', srcUrl: e.src }));
+  const badgeOf = (src) => [...document.querySelectorAll('[data-fakescope-badge]')].find((h) => h.getAttribute('data-fakescope-src') === src);
+  await call(page, 'dispatch', [slow], tab);
+  await page.waitForFunction((src) => [...document.querySelectorAll('[data-fakescope-badge]')].some((h) => h.getAttribute('data-fakescope-src') === src
+    && h.getAttribute('data-fakescope-state') === 'pending' && h.getAttribute('data-fakescope-check')), { timeout: 30000, polling: 100 }, slow.srcUrl);
+  const lostId = hostFor(await hostInfo(page), slow).check;
+  proxy.stop();
+  await page.waitForFunction((src) => [...document.querySelectorAll('[data-fakescope-badge]')].some((h) => h.getAttribute('data-fakescope-src') === src
+    && h.getAttribute('data-fakescope-state') === 'error'), { timeout: 60000 }, slow.srcUrl);
+  const gone = hostFor(await hostInfo(page), slow);
+  assert.equal(gone.error, 'server_gone', JSON.stringify(gone));
+  assert.match(gone.text, /went away during this check/);
+  assert.equal(gone.act, 'Retry', 'the badge offers Retry');
+  assert.equal(gone.meterShown, false, 'no progress bar left running');
+  const animations = await page.evaluate(`(${badgeOf})(${JSON.stringify(slow.srcUrl)}).shadowRoot.getAnimations().length`);
+  assert.equal(animations, 0, 'nothing spinning');
+  const cancel = (id) => fetch(`${SERVER_URL}/api/v1/checks/${id}`, { method: 'DELETE', headers: { 'X-FakeScope-Client': 'fakescope-e2e' } }).catch(() => null);
+  await cancel(lostId); // the real server is still downloading it: free the worker
+  await shot(page, 'server-gone');
+  // Retry with the server back: the same medium is checked again (a new check), then cancelled here.
+  await call(page, 'setServer', SERVER_URL);
+  await page.evaluate(`(${badgeOf})(${JSON.stringify(slow.srcUrl)}).shadowRoot.querySelector('.act').click()`);
+  await page.waitForFunction((src, old) => [...document.querySelectorAll('[data-fakescope-badge]')].some((h) => h.getAttribute('data-fakescope-src') === src
+    && h.getAttribute('data-fakescope-state') === 'pending' && h.getAttribute('data-fakescope-check') && h.getAttribute('data-fakescope-check') !== old),
+  { timeout: 30000, polling: 100 }, slow.srcUrl, lostId);
+  const retried = hostFor(await hostInfo(page), slow).check;
+  await cancel(retried);
+  summary.server_gone = { error: gone.error, action: gone.act, spinning: animations, retried: retried !== lostId };
+
+  // No server at all: checking every medium on the page gives ONE notice that says how to start it, and
+  // every badge keeps the verdict it had (it was one dark error badge per medium, over each other).
+  const before2 = Object.fromEntries((await hostInfo(page)).map((h) => [h.src, { state: h.state, verdict: h.verdict }]));
   await call(page, 'setServer', env.DOWN_URL);
   await page.bringToFront();
-  await call(page, 'dispatch', [byName.photo], tab);
-  await page.waitForFunction((src) => [...document.querySelectorAll('[data-fakescope-badge]')]
-    .some((h) => h.getAttribute('data-fakescope-src') === src && h.getAttribute('data-fakescope-state') === 'error'), { timeout: 20000 }, byName.photo.srcUrl);
-  const down = hostFor(await hostInfo(page), byName.photo);
-  assert.equal(down.error, 'server_unreachable');
-  assert.match(down.text, /FakeScope server not running — start it with: fakescope serve/);
+  const again = media.filter((m) => m.name !== 'speech');
+  await page.evaluate(() => { window.__states = {}; });
+  await call(page, 'dispatch', again, tab);
+  await page.waitForFunction((keys) => keys.every((k) => {
+    const st = window.__states[k] || [];
+    return st.includes('pending') && ['done', 'error'].includes(st[st.length - 1]);
+  }) && document.querySelector('[data-fakescope-notice]'), { timeout: 30000, polling: 100 }, again.map(keyOf));
+  await sleep(300);
+  const downHosts = await hostInfo(page);
+  const notices = await page.$$eval('[data-fakescope-notice]', (ns) => ns.map((n) => ({ text: n.shadowRoot.querySelector('.notice').textContent,
+    box: n.shadowRoot.querySelector('.notice').getBoundingClientRect().toJSON() })));
+  assert.equal(notices.length, 1, `one notice for the page: ${JSON.stringify(notices)}`);
+  assert.match(notices[0].text, /FakeScope server not running — start it with: fakescope serve/);
+  assert.ok(inside(notices[0].box, vp), 'the notice is on screen');
+  for (const m of again) {
+    const h = hostFor(downHosts, m);
+    const was = before2[keyOf(m)];
+    assert.ok(h, `${m.name} kept its badge`);
+    assert.notEqual(h.error, 'server_unreachable', `${m.name}: no per-badge "server not running"`);
+    assert.deepEqual({ state: h.state, verdict: h.verdict }, was, `${m.name} kept its verdict`);
+  }
+  for (const h of downHosts) for (const n of notices) assert.ok(!intersects(h.box, n.box) || h.src === slow.srcUrl, 'the notice covers no badge');
   const downStatus = await call(page, 'status');
   assert.equal(downStatus.reachable, false);
+  summary.server_down = { notices: notices.length, kept: again.length };
   if (BROWSER === 'chromium') {
-    const popup = await openPage(browser, `chrome-extension://${extId}/popup/popup.html`);
+    const popup = await openPage(browser, `chrome-extension://${extId}/popup/popup.html`, { width: 380, height: 420 });
     await popup.waitForSelector('#server .down', { timeout: 10000 });
     assert.equal(await popup.$eval('#server code', (e) => e.textContent), 'fakescope serve');
+    const pop = await popup.evaluate(() => ({
+      scanDisabled: document.querySelector('#scan').disabled,
+      why: document.querySelector('#scan-status').textContent,
+      gap: document.querySelector('#scan').getBoundingClientRect().top - document.querySelector('#server code').getBoundingClientRect().bottom,
+      recent: document.querySelector('#recent').textContent,
+    }));
+    assert.equal(pop.scanDisabled, true, 'Scan is disabled while the server is down');
+    assert.match(pop.why, /needs the server/);
+    assert.ok(pop.gap >= 6, `the command box does not touch the button (${pop.gap} px)`);
+    assert.doesNotMatch(pop.recent, /None yet/);
+    summary.popup_down = pop;
+    await shot(popup, 'popup-server-down');
     await popup.close();
   }
   await shot(page, 'server-down');
+  summary.layout = layout;
   summary.ok = true;
 } finally {
   console.log(`E2E_RESULT ${JSON.stringify(summary)}`);

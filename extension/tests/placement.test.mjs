@@ -38,11 +38,11 @@ test('badge stays inside the viewport and inside small elements when possible', 
 });
 
 test('inside placement never moves the badge off the element; outside spots are the content script\'s choice', () => {
-  // A 40 px bar: badgePosition keeps the badge on it (inside fallback); outsideCandidates offer right, above, below.
+  // A 40 px bar: badgePosition keeps the badge on it (inside fallback); outsideCandidates offer above, below, right.
   const bar = { left: 50, top: 300, width: 300, height: 40 };
   const pos = P.badgePosition(bar, vp, badge);
   assert.ok(pos.top >= 300 && pos.left >= 50, JSON.stringify(pos));
-  assert.deepEqual(P.outsideCandidates(bar, vp, badge).map((c) => [c.left, c.top]), [[354, 307], [50, 270], [50, 344]]);
+  assert.deepEqual(P.outsideCandidates(bar, vp, badge).map((c) => [c.left, c.top]), [[50, 271], [50, 343], [353, 307]]);
   // at the very top of the viewport there is no room above: that spot is not offered
   assert.equal(P.outsideCandidates({ left: 50, top: 0, width: 300, height: 40 }, vp, badge).length, 2);
 });
@@ -66,13 +66,31 @@ test('panel opens BESIDE the media (right, else left), never over it, and inside
   assert.ok(over.left + panel.width <= vp.width);
 });
 
+test('panel: never over a badge, and over as little of the other media as it can', () => {
+  const panel = { width: 360, height: 300 };
+  const media = { left: 10, top: 100, width: 256, height: 256 };
+  // Another medium right beside this one: the panel slides down along the right side instead of covering it.
+  const neighbour = { left: 280, top: 100, right: 536, bottom: 356, weight: 'media' };
+  const p1 = P.panelPosition(media, vp, panel, [neighbour]);
+  const box = { left: p1.left, top: p1.top, right: p1.left + 360, bottom: p1.top + 300 };
+  const overlapArea = (a, b) => Math.max(0, Math.min(a.right, b.right) - Math.max(a.left, b.left)) * Math.max(0, Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top));
+  assert.ok(overlapArea(box, neighbour) < 256 * 256 / 4, JSON.stringify(p1));
+  // A badge where the panel would go: any other place that covers no badge wins.
+  const badgeThere = { left: 300, top: 100, right: 400, bottom: 130, weight: 'badge' };
+  const p2 = P.panelPosition(media, vp, panel, [badgeThere]);
+  assert.equal(overlapArea({ left: p2.left, top: p2.top, right: p2.left + 360, bottom: p2.top + 300 }, badgeThere), 0, JSON.stringify(p2));
+  // Its own media is never covered while another side is free.
+  const own = { left: media.left, top: media.top, right: 266, bottom: 356 };
+  assert.equal(overlapArea({ left: p2.left, top: p2.top, right: p2.left + 360, bottom: p2.top + 300 }, own), 0);
+});
+
 test('badge form: full from 240 px, compact from 96 px, mini below; audio bars get a spot beside them', () => {
   assert.deepEqual([600, 240, 239, 96, 95, 48].map(P.badgeForm), ['full', 'full', 'compact', 'compact', 'mini', 'mini']);
   assert.equal(P.needsOutside({ left: 0, top: 0, width: 300, height: 54 }, badge, true), true, 'audio: all controls');
   assert.equal(P.needsOutside({ left: 0, top: 0, width: 300, height: 20 }, badge), true, 'a strip lower than the badge');
   assert.equal(P.needsOutside({ left: 0, top: 0, width: 48, height: 48 }, badge), false, 'a 48 px thumbnail keeps it inside');
   const spots = P.outsideCandidates({ left: 100, top: 300, width: 300, height: 40 }, vp, badge);
-  assert.deepEqual(spots[0], { left: 404, top: 307 }, 'first choice: right of the bar, vertically centred');
+  assert.deepEqual(spots[0], { left: 100, top: 271 }, 'first choice: above the bar at its left edge (the same on every page)');
   assert.ok(spots.every((s) => s.left + badge.width <= vp.width && s.top >= 0));
   assert.ok(!P.outsideCandidates({ left: 900, top: 0, width: 100, height: 40 }, vp, badge).some((s) => s.left > 900), 'no spot off screen');
 });
@@ -113,14 +131,15 @@ test('badge width stays within its element, with readable minimums', () => {
   assert.equal(P.badgeMaxWidth(1000, false), 280);
   assert.equal(P.badgeMaxWidth(60, false), 58, 'mini: all but 1 px each side');
   assert.equal(P.badgeMaxWidth(48, false), 46);
-  assert.equal(P.badgeMaxWidth(60, true), 220);
+  assert.equal(P.badgeMaxWidth(60, true), 140, 'errors wrap rather than spread over the neighbours');
+  assert.equal(P.badgeMaxWidth(400, true), 320);
 });
 
 test('badge layout: the first that fits its width cap, never a word or score cut short', () => {
   assert.deepEqual(P.badgeFits('compact'), ['line', 'stack', 'short']);
   assert.deepEqual(P.badgeFits('mini'), ['line', 'tight']);
   assert.deepEqual(P.badgeFits('full'), ['line']);
-  // A 96 px image (84 px cap): "? Unsure · 28%" (about 120 px in one row) goes on two rows (about 80 px).
+  // A 96 px image (84 px cap): a label too long for one row goes on two rows when those fit.
   const cap96 = P.badgeMaxWidth(96, false);
   assert.equal(P.badgeFit('compact', { line: 119.4, stack: 80 }, cap96), 'stack');
   // Wide enough for one row (a 180 px image), or a short word that fits: one row.

@@ -25,7 +25,9 @@ img, video {{ display: block; }} figure {{ margin: 0; }}</style></head>
 <figure><audio data-e2e="speech" src="/media/speech.wav" controls></audio><figcaption>audio</figcaption></figure>
 <figure><img data-e2e="sd_png" src="/media/sd.png" width="256" height="256" alt="generated"><figcaption>PNG with generator text</figcaption></figure>
 <figure><img data-e2e="missing" src="/media/missing.jpg" width="160" height="120" alt="missing"><figcaption>missing (404)</figcaption></figure>
-</div><div style="height: 1200px"></div></body></html>
+</div>
+<p style="margin-top: 40px"><audio data-slow src="/slow/speech.wav" preload="none" controls></audio> <span>slow download</span></p>
+<div style="height: 1200px"></div></body></html>
 """
 
 

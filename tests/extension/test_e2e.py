@@ -135,7 +135,61 @@ def test_report_wrong_verdict_is_stored_with_the_media_hash(e2e_run, e2e_env):
     assert all(len(r["sha256"]) == 64 for r in rows)
 
 
+VOCABULARY = ("Likely manipulated", "Uncertain", "Likely authentic", "Not applicable")
+
+
+def test_badges_use_the_one_vocabulary_and_show_no_bare_number(e2e_run):
+    s = e2e_run["summary"]
+    for name, c in s["checks"].items():
+        words = c["badge"].lstrip("\u26a0?\u2713\u2013").rstrip("\u00d7")
+        assert words.startswith(VOCABULARY), (name, c["badge"])
+        assert not any(ch.isdigit() for ch in c["badge"]), (name, c["badge"])
+    for name, text in s["grid"].items():
+        assert "Unsure" not in text and "Likely fake" not in text and "Likely real" not in text, (name, text)
+
+
+def test_panels_say_one_plain_line_per_track(e2e_run):
+    panels = e2e_run["summary"]["layout"]["panels"]
+    assert set(panels) == {"sd_png", "clip", "speech"}
+    for name, p in panels.items():
+        assert p["tracks"], name
+        for line in p["tracks"]:
+            assert line.split(":")[0] in ("Faces", "Picture", "Voice", "Provenance"), (name, line)
+            # a number always says what it is
+            assert "%" not in line or "% likely manipulated" in line, (name, line)
+    assert any(t.startswith("Voice: ") for t in panels["speech"]["tracks"])
+    assert any(t.startswith("Faces: ") for t in panels["clip"]["tracks"])
+
+
+def test_layout_geometry(e2e_run):
+    """Measured in the browser (extension/tests/e2e.mjs, getBoundingClientRect); e2e.mjs fails on any overlap,
+    so these are the recorded outcomes: panels clear of every badge, headings on one line, chart labels
+    beside the bars, the video badge still when its panel opens, audio badges on the same side on both pages,
+    mini badges small, face labels on their own image."""
+    lay = e2e_run["summary"]["layout"]
+    assert all(p["heading_lines"] == 1 for p in lay["panels"].values())
+    assert lay["panels"]["clip"]["charts"] == ["frames"] and lay["panels"]["speech"]["charts"] == ["segments"]
+    assert lay["video_badge_still"] is True
+    assert lay["audio_badge_side"] == {"page": "above", "grid": "above"}
+    assert lay["mini_badge_share"]["w48"] < 0.25 and lay["mini_badge_share"]["w64"] < 0.15
+    assert lay["face_labels"]["w64"]["labels"] == 0 and lay["face_labels"]["w360"]["labels"] >= 1
+
+
+def test_no_server_gives_one_notice_and_keeps_the_verdicts(e2e_run):
+    down = e2e_run["summary"]["server_down"]
+    assert down == {"notices": 1, "kept": 6}
+    if e2e_run["summary"]["browser"] == "chromium":  # the popup page is reachable over CDP only
+        pop = e2e_run["summary"]["popup_down"]
+        assert pop["scanDisabled"] is True and "needs the server" in pop["why"] and pop["gap"] >= 6
+        assert "None yet" not in pop["recent"]
+
+
+def test_server_going_away_mid_check_offers_retry_and_stops_spinning(e2e_run):
+    gone = e2e_run["summary"]["server_gone"]
+    assert gone == {"error": "server_gone", "action": "Retry", "spinning": 0, "retried": True}
+
+
 def test_screenshots_saved(e2e_run):
     b = e2e_run["summary"]["browser"]
-    for name in ("grid", "image-evidence", "video-faces", "audio-segments", "server-down"):
+    for name in ("grid", "image-evidence", "video-faces", "audio-segments", "server-gone", "server-down"):
         assert (SHOTS / f"{b}-{name}.png").stat().st_size > 10_000, name
