@@ -80,7 +80,9 @@ def _parser() -> argparse.ArgumentParser:
                                    "default address (or --server URL) the check is sent to it; otherwise the "
                                    "models are loaded in this process (slower). It says which it did.")
     c.add_argument("target", help="a local file, a media URL or a page URL")
-    c.add_argument("--kind", choices=("image", "video", "audio", "auto"), default="auto")
+    c.add_argument("--kind", choices=("image", "video", "audio", "auto"), default="auto",
+                   help="what the target is (default auto: from the file's bytes, or the URL's download); "
+                        "give it for a page URL whose video or audio is wanted")
     c.add_argument("--json", action="store_true", help="print the check object as JSON")
     c.add_argument("--server", default=None, metavar="URL", help="the FakeScope server to use (default "
                    "http://127.0.0.1:8765, FAKESCOPE_PORT respected); an error if none answers there")
@@ -91,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_check)
 
     m = sub.add_parser("models", help="the models the manifest pins: version, role, held-out AUC, size, sha256")
-    _common(m)
+    _common(m, verbose_help="also print each model's evaluation metrics from the manifest")
     m.set_defaults(func=cmd_models)
 
     e = sub.add_parser("encoders", help="the pinned pretrained encoders: fetch them, or verify them again")
@@ -111,13 +113,14 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _common(p: argparse.ArgumentParser, what: str = "") -> None:
+def _common(p: argparse.ArgumentParser, what: str = "",
+            verbose_help: str = "show library log lines (TensorFlow, OpenCV, ...)") -> None:
     suffix = f"; {what}" if what else ""
     p.add_argument("--models", dest="models_dir", type=Path, default=None,
                    help=f"models directory with manifest.json (FAKESCOPE_MODELS){suffix}")
     p.add_argument("--data-dir", type=Path, default=None,
                    help=f"store and kept media (default: user data dir; FAKESCOPE_DATA_DIR){suffix}")
-    p.add_argument("-v", "--verbose", action="store_true", help="show library log lines (TensorFlow, OpenCV, ...)")
+    p.add_argument("-v", "--verbose", action="store_true", help=verbose_help)
 
 
 def _settings(args, **extra) -> Settings:

@@ -13,10 +13,11 @@ import threading
 import time
 from pathlib import Path
 
+from . import wording
+
 HEADERS = {"X-FakeScope-Client": "fakescope-cli"}
 TERMINAL = ("done", "failed", "cancelled")
 POLL_S = 0.5   # long-poll window: returns at once on a stage change, else refreshes the bar twice a second
-WORDS = {"likely_fake": "Likely manipulated", "likely_real": "Likely authentic", "uncertain": "Uncertain"}
 
 
 class CheckError(Exception):
@@ -194,37 +195,43 @@ class Bar:
 
 
 def readable(check: dict) -> str:
-    """The verdict for a person: headline, media line, one line per detector."""
+    """The verdict for a person, in the one vocabulary (server/wording.py): the headline with a labelled score,
+    one plain line per track, then "Technical details" (detector names, versions, raw scores, the media)."""
     if check["status"] != "done":
         err = check.get("error") or {}
         return f"check {check['status']}: {err.get('message', '')} ({err.get('code', '')})"
     r = check["result"]
+    verdict, score = r["verdict"], r.get("score")
     lines = []
     for ev in r.get("evidence") or []:
         lines.append(f"Evidence: {ev.get('sentence') or ev.get('detail') or ev}")
-    if r["verdict"] == "not_applicable":
-        lines.append(f"Not applicable: {r['reason']}")
+    if verdict == "not_applicable":
+        lines.append(wording.headline(verdict, r.get("plain_reason") or r.get("reason")))
     elif r.get("basis") == "provenance":
-        lines.append(f"{WORDS[r['verdict']]}: the file's own metadata says it was AI-generated (evidence above)")
-    elif r["score"] is None:  # only advisory models applied: none is reliable enough to decide
-        lines.append(f"{WORDS[r['verdict']]}: no model that applies is reliable enough on unseen generators "
-                     "to decide (advisory scores below)")
+        lines.append(f"{wording.label(verdict)}: the file's own metadata says it was AI-generated (evidence above)")
+    elif score is None:  # only advisory models applied: none is reliable enough to decide
+        lines.append(f"{wording.label(verdict)}: no check that applies is reliable enough on unseen generators "
+                     "to decide (advisory results below)")
     else:
-        lines.append(f"{WORDS[r['verdict']]}: probability of manipulation {r['score']:.0%} "
-                     f"(a calibrated estimate, not a certainty; decided by {r['deciding_detector']})")
+        lines.append(f"{wording.label(verdict)}: {wording.score_label(score)} "
+                     "(an estimate from models that make mistakes, not proof)")
+    lines += [f"  {line}" for line in wording.track_lines(r)]
+    lines.append("Technical details:")
     m = r["media"]
-    lines.append(f"media: {m['kind']} {m['mime']} {m['size_bytes']:,} bytes sha256 {m['sha256'][:16]}"
+    lines.append(f"  media: {m['kind']} {m['mime']} {m['size_bytes']:,} bytes sha256 {m['sha256'][:16]}"
                  + (" (cached result)" if check.get("cached") else ""))
+    if r.get("deciding_detector") and r.get("basis") == "models":
+        lines.append(f"  deciding model: {r['deciding_detector']} (highest deciding score {score:.3f})")
     for d in r["detectors"]:
         about = d.get("about") or {}
-        score = "-" if d["score"] is None else f"{d['score']:.3f}"
+        raw = "-" if d["score"] is None else f"{d['score']:.3f}"
         reason = d.get("plain_reason") or d.get("reason")
         flag = ""
         if d.get("advisory"):
             flag = "  [experimental: worse than chance on unseen generators, not used]" if about.get("experimental") \
-                else "  [advisory: not used for the verdict]"
-        lines.append(f"  {about.get('title') or d['detector']:<28} {d['verdict']:<15} score {score:<6} "
-                     f"model {d.get('model_version') or '-'}" + (f"  ({reason})" if reason else "") + flag)
+                else f"  [{wording.ADVISORY}]"
+        lines.append(f"  {d['detector']:<18} {d.get('model_version') or '-':<12} {wording.words(d['verdict']):<19} "
+                     f"score {raw:<6}" + (f"  ({reason})" if reason else "") + flag)
     return "\n".join(lines)
 
 
@@ -250,6 +257,11 @@ def run(args, settings_for) -> int:
         if health is not None:
             print(f"fakescope: checking with the FakeScope server at {server} (version {health.get('version')})",
                   file=err, flush=True)
+            if getattr(args, "allow_private_addresses", None):
+                # The API takes no such switch per check: say so rather than ignore it silently.
+                print(f"fakescope: notice: --allow-private-addresses does not apply here: the running server at "
+                      f"{server} uses its own setting (start it with `fakescope serve --allow-private-addresses` "
+                      "to let it fetch private addresses, or add --local)", file=err, flush=True)
             check = check_remote(api, args.target, path, args.kind, Bar(err, err.isatty()))
         else:
             why = "as asked" if explicit_local else f"no FakeScope server at {server}"

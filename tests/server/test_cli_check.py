@@ -39,7 +39,11 @@ def test_check_submits_to_the_server_given_and_says_so(running, media_dir):
     assert proc.returncode == 0, proc.stderr
     assert f"checking with the FakeScope server at {running.url}" in proc.stderr
     assert "loading the models" not in proc.stderr
-    assert "probability of manipulation" in proc.stdout and "test_mean_pixel" in proc.stdout
+    # One vocabulary and a labelled number (issue 21 D); detector names only under "Technical details".
+    plain, _, tech = proc.stdout.partition("Technical details:")
+    assert "% likely manipulated" in plain and "probability of manipulation" not in proc.stdout
+    assert tech and "test_mean_pixel" in tech and "test_mean_pixel" not in plain
+    assert not re.search(r"likely_fake|likely_real|not_applicable|Unsure|Likely fake|Likely real", proc.stdout)
     after = _history(running)
     assert len(after) == before + 1 and after[0]["source"].get("filename") == "noise.jpg"
 
@@ -198,3 +202,62 @@ def test_ctrl_c_cancels_the_check_on_the_server(running, tmp_path):
     assert proc.returncode == 130 and "cancelled" in err and "Traceback" not in err, err
     final = requests.get(f"{running.url}/api/v1/checks/{check['id']}", timeout=10).json()
     assert final["status"] == "cancelled"
+
+
+def test_allow_private_addresses_with_a_running_server_says_the_server_decides(running, media_dir):
+    # The API has no per-check switch: the flag cannot reach the running server, so the CLI says so on stderr.
+    proc = cli("check", str(media_dir / "noise.jpg"), "--server", running.url, "--allow-private-addresses")
+    assert proc.returncode == 0, proc.stderr
+    notice = [ln for ln in proc.stderr.splitlines() if "--allow-private-addresses" in ln]
+    assert len(notice) == 1 and "does not apply here" in notice[0] and "its own setting" in notice[0], proc.stderr
+    assert "--allow-private-addresses" not in proc.stdout
+    plain = cli("check", str(media_dir / "noise.jpg"), "--server", running.url)
+    assert "--allow-private-addresses" not in plain.stderr
+
+
+def test_check_and_models_help_describe_their_options():
+    check = " ".join(cli("check", "--help").stdout.split())
+    assert re.search(r"--kind \{image,video,audio,auto\} what the target is", check), check
+    models = " ".join(cli("models", "--help").stdout.split())
+    assert "-v, --verbose also print each model's evaluation metrics" in models
+    assert "library log lines" not in models
+
+
+def _result(**over):
+    base = {"verdict": "uncertain", "score": 0.81, "basis": "models", "deciding_detector": "audio_speech",
+            "evidence": [], "media": {"kind": "audio", "mime": "audio/wav", "size_bytes": 1000, "sha256": "ab" * 32},
+            "applied": [{"detector": "audio_speech", "score": 0.81, "verdict": "uncertain", "advisory": False},
+                        {"detector": "face_manipulation", "score": 0.75, "verdict": "likely_fake", "advisory": True}],
+            "not_applied": [{"detector": "ai_image", "reason": "not an image"}],
+            "detectors": [{"detector": "audio_speech", "model_version": "2.3.1", "verdict": "uncertain", "score": 0.81},
+                          {"detector": "face_manipulation", "model_version": "face-2.2", "verdict": "likely_fake",
+                           "score": 0.75, "advisory": True},
+                          {"detector": "ai_image", "model_version": "aigen-2.0", "verdict": "not_applicable",
+                           "score": None, "plain_reason": "Not an image"}]}
+    return {"status": "done", "result": {**base, **over}}
+
+
+def test_readable_output_uses_one_vocabulary_and_labelled_numbers():
+    from fakescope.server.cli_check import readable
+
+    text = readable(_result())
+    plain, _, tech = text.partition("Technical details:")
+    assert plain.splitlines() == [
+        "Uncertain: 81 % likely manipulated (an estimate from models that make mistakes, not proof)",
+        "  Voice: uncertain · 81 % likely manipulated",
+        "  Faces: likely manipulated · 75 % likely manipulated · advisory (shown, not used for the verdict)",
+        "  Picture: not applicable (not an image)",
+    ]
+    assert "aigen-2.0" in tech and "deciding model: audio_speech" in tech
+    assert not re.search(r"likely_fake|likely_real|not_applicable|ai_image|audio_speech", plain)
+    na = readable(_result(verdict="not_applicable", score=None, basis=None, plain_reason="No speech found",
+                          reason="audio_speech: silence found"))
+    assert na.splitlines()[0] == "Not applicable: no speech found"
+
+
+def test_readable_prefers_a_tracks_list_and_tolerates_odd_entries():
+    from fakescope.server.cli_check import readable
+
+    text = readable(_result(tracks=[{"track": "voice", "label": "Voice", "verdict": "likely_real", "score": 0.12,
+                                     "detector": "audio_speech"}, "junk", {"track": "faces", "verdict": "not_applicable"}]))
+    assert text.splitlines()[1:3] == ["  Voice: likely authentic · 12 % likely manipulated", "  Faces: not applicable"]
