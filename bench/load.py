@@ -40,7 +40,7 @@ LAUNCHER = REPO / "tests" / "server" / "serve_for_tests.py"
 CLIENT = {"X-FakeScope-Client": "bench-load"}
 TERMINAL = ("done", "failed", "cancelled")
 MIX = (("image", 0.35), ("same-image", 0.15), ("clip", 0.15), ("speech", 0.15), ("url", 0.10), ("same-clip", 0.10))
-CANCEL_SHARE = 0.08
+CANCEL_SHARE = 0.05  # these are sent as slow checks (a pure red image) and cancelled 0-0.3 s after 202
 
 
 # --- payloads -----------------------------------------------------------------------------------------------
@@ -56,6 +56,14 @@ def jpeg(seed: int, size=(256, 192)) -> bytes:
     arr = (np.random.default_rng(seed).random((size[1], size[0], 3)) * 255).astype("uint8")
     buf = io.BytesIO()
     Image.fromarray(arr).save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+def red_png(width: int) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (width, 32), (255, 0, 0)).save(buf, "PNG")
     return buf.getvalue()
 
 
@@ -113,6 +121,8 @@ class Payloads:
                 item.update(data=self.clip_bytes, name="clip.mp4")
             elif kind == "speech":
                 item.update(data=speech_wav(zlib.crc32(tag.encode())), name="speech.wav")
+            if item["cancel"]:  # cancelled mid-way: a pure red image, which the probe detector takes 8 s over
+                item.update(kind="cancelled", data=red_png(40 + i % 97), name="red.png")
             items.append(item)
         return items
 

@@ -160,7 +160,7 @@ def hostile_files(tmp_path_factory) -> dict:
 # --- a hostile web site ---------------------------------------------------------------------------------
 class HostileSite:
     def __init__(self, files: dict):
-        self.files = files
+        self.files = dict(files)  # the tests may add files to the site, never to the shared case list
         self.sent: dict[str, int] = {}    # path -> body bytes written before the client went away
         self.first_hop_done = threading.Event()
         handler = type("Handler", (_Hostile,), {"site": self})

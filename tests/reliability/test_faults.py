@@ -127,11 +127,11 @@ def test_altered_encoder_file_refuses_start(tmp_path):
 
 
 @pytest.mark.slow
-def test_full_disk_during_a_check(tmp_path, hostile_site, hostile_files):
+def test_full_disk_during_a_check(tmp_path, hostile_site):
     limit = 300_000  # bytes any one file of the server may reach; the history database stays well below
     small = wav(np.random.default_rng(4).uniform(-0.5, 0.5, 16000 * 14))  # 450 kB: waitress keeps it in memory
     big = wav(np.random.default_rng(5).uniform(-0.5, 0.5, 16000 * 250))   # 8 MB, under every cap
-    hostile_files["big-audio"] = ("big.wav", big, "audio")
+    hostile_site.files["big-audio"] = ("big.wav", big, "audio")
     srv = RunningServer(tmp_path, allow_private=True, env=REL_ENV).start()
     try:
         before = srv.wait(srv.upload(noise_image(41)).json()["id"])

@@ -1,4 +1,4 @@
-"""Property-based fuzzing (hypothesis), bounded in examples and time: sniffing never raises on any bytes;
+"""Property-based fuzzing (hypothesis), bounded in examples (and each test by a pytest timeout): sniffing never raises on any bytes;
 the image, audio and video decoders given mutated real files either decode to sane arrays or raise their own
 DecodeError, never anything else; the API, given arbitrary bodies, query strings and headers, answers JSON
 with a known error code and never a 500."""
@@ -101,6 +101,7 @@ def test_image_decoder_decodes_or_refuses(data):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(240)
 @SLOW
 @given(data=st.data())
 def test_audio_decoder_decodes_or_refuses(av_seeds, data):
@@ -118,6 +119,7 @@ def test_audio_decoder_decodes_or_refuses(av_seeds, data):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(240)
 @SLOW
 @given(data=st.data())
 def test_video_probe_decodes_or_refuses(av_seeds, data):
@@ -180,6 +182,7 @@ def _assert_answer(resp):
         assert body["error"]["code"] in STATUS and body["error"]["message"], body
 
 
+@pytest.mark.timeout(240)
 @settings(max_examples=250, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(method=st.sampled_from(["GET", "POST", "DELETE", "PUT", "OPTIONS"]), path=PATHS, tail=st.text(max_size=20),
        body=BODIES, query=st.dictionaries(st.sampled_from(["limit", "offset", "wait", "stage", "x"]),
@@ -203,6 +206,7 @@ def test_api_answers_every_request_cleanly(client, method, path, tail, body, que
     _assert_answer(resp)
 
 
+@pytest.mark.timeout(240)
 @settings(max_examples=80, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(field=st.sampled_from(["media", "file", ""]), data=st.one_of(st.binary(max_size=300), st.tuples(
        st.sampled_from(MAGIC), st.binary(max_size=300)).map(b"".join)), kind=st.one_of(st.none(), st.text(max_size=8)),
