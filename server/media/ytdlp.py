@@ -81,10 +81,10 @@ def fetch_page_media(url: str, workdir: Path, *, max_bytes: int, max_seconds: fl
     except ApiError:
         raise
     except (yt_dlp.utils.YoutubeDLError, OSError) as exc:  # DownloadError, and network errors raised bare
-        full = disk_full(exc)
+        msg = log.last_error or str(exc)
+        full = disk_full(exc) or disk_full(OSError(_errno(msg), msg))  # yt-dlp reports a failed write as text
         if full is not None:
             raise full from None
-        msg = log.last_error or str(exc)
         if GUARD_REFUSAL in msg:
             raise ApiError("forbidden_address", f"the page leads to an address the server must not fetch: {msg[:200]} "
                            f"(to allow your own network, start the server with {ALLOW_SETTING})",
@@ -136,6 +136,13 @@ def _downloaded_file(info: dict, workdir: Path) -> Path:
     if not files:
         raise ApiError("download_failed", "the page's media could not be downloaded", upstream_status=None)
     return max(files, key=lambda p: p.stat().st_size)
+
+
+def _errno(msg: str) -> int | None:
+    import re
+
+    m = re.search(r"\[Errno (\d+)\]", msg)
+    return int(m.group(1)) if m else None
 
 
 def _http_status(msg: str) -> int | None:

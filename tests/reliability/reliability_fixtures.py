@@ -203,6 +203,10 @@ class _Hostile(http.server.BaseHTTPRequestHandler):
         if path == "/oversize-announced":
             self._head("image/jpeg", length=50_000_000)
             return self._stream(path, b"", os.urandom(64 * 1024), 0.0, 50_000_000)
+        if path.startswith("/page-of/"):  # a page showing one of the files in a <video> (yt-dlp's generic route)
+            key = path[len("/page-of/"):]
+            return self._body(f'<!doctype html><html><head><title>{key}</title></head><body><video controls '
+                              f'src="/file/{key}"></video></body></html>'.encode(), "text/html")
         if path == "/html-error-as-jpeg":
             return self._body(b"<!DOCTYPE html><html><head><title>Error</title></head><body>Service unavailable"
                               b"</body></html>", "image/jpeg")

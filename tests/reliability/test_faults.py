@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import requests
 
-from reliability_fixtures import REL_ENV, RED, wait_idle, wav
+from reliability_fixtures import REL_ENV, RED, ffmpeg, wait_idle, wav
 from server_fixtures import LAUNCHER, RunningServer, free_port, noise_image
 
 REPO = Path(__file__).resolve().parents[2]
@@ -132,6 +132,11 @@ def test_full_disk_during_a_check(tmp_path, hostile_site):
     small = wav(np.random.default_rng(4).uniform(-0.5, 0.5, 16000 * 14))  # 450 kB: waitress keeps it in memory
     big = wav(np.random.default_rng(5).uniform(-0.5, 0.5, 16000 * 250))   # 8 MB, under every cap
     hostile_site.files["big-audio"] = ("big.wav", big, "audio")
+    clip = tmp_path / "big-clip.mp4"  # 2 s of noise video: incompressible, about 1 MB
+    ffmpeg("-f", "lavfi", "-i", "nullsrc=s=320x240:r=25,geq=random(1)*255:128:128", "-t", "2", "-c:v", "libx264",
+           "-preset", "ultrafast", "-pix_fmt", "yuv420p", out=clip)
+    hostile_site.files["big-clip.mp4"] = ("big.mp4", clip.read_bytes(), "video")
+    assert len(hostile_site.files["big-clip.mp4"][1]) > limit
     srv = RunningServer(tmp_path, allow_private=True, env=REL_ENV).start()
     try:
         before = srv.wait(srv.upload(noise_image(41)).json()["id"])
@@ -145,6 +150,10 @@ def test_full_disk_during_a_check(tmp_path, hostile_site):
         r = srv.post_json({"url": hostile_site.url + "/file/big-audio", "kind": "audio"})
         assert r.status_code == 202
         failed = srv.wait(r.json()["id"])  # the download fills the disk mid-stream
+        assert failed["status"] == "failed" and failed["error"]["code"] == "disk_full", failed
+
+        r = srv.post_json({"page_url": hostile_site.url + "/page-of/big-clip.mp4", "kind": "video"})
+        failed = srv.wait(r.json()["id"])  # yt-dlp's download fills the disk
         assert failed["status"] == "failed" and failed["error"]["code"] == "disk_full", failed
 
         try:  # waitress buffers a large body in a temp file before the app sees it: on a full disk it
