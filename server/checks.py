@@ -40,8 +40,10 @@ def load_detectors(models_dir: Path) -> tuple[list[Detector], dict]:
             entry = manifest[cls.model_key]
             model = modelstore.load_model(models_dir, cls.model_key, entry)
             loaded[cls.model_key] = entry
-        for key in cls.extra_models:
+        for key in cls.extra_models + cls.optional_models:
             if key not in manifest:
+                if key in cls.optional_models:
+                    continue
                 raise modelstore.ModelError(f"detector {name} needs model {key!r}, absent from the manifest")
             extra[key] = modelstore.load_model(models_dir, key, manifest[key])
             loaded[key] = manifest[key]

@@ -55,6 +55,8 @@ class Detector:
     model_key: ClassVar[str | None] = None
     # Further manifest keys it needs loaded too (e.g. "yunet", the face finder used by the face model).
     extra_models: ClassVar[tuple[str, ...]] = ()
+    # ... and keys it uses when the manifest has them (e.g. "human_face", the check that a face is human).
+    optional_models: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, model: Any = None, entry: dict | None = None, extra: dict | None = None):
         self.model = model          # loaded model object (e.g. a Keras model), or None

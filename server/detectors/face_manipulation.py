@@ -55,10 +55,15 @@ class FaceManipulationDetector(Detector):
     kinds = ("image", "video")
     model_key = "face_manipulation"
     extra_models = ("yunet",)
+    optional_models = ("human_face",)
 
     def __init__(self, *a, encoder=None, **kw):
         super().__init__(*a, **kw)
         self.head = FaceHead(self.model) if isinstance(self.model, dict) else None
+        # The human-face check (models/cards/human_face.md): a head on the same crop features, so YuNet's
+        # animals, toys and statues get no face box and no face score. Its file carries its own threshold.
+        human = self.extra.get("human_face")
+        self.human = (FaceHead(human), float(np.asarray(human["threshold"]).reshape(-1)[0])) if human else None
         self._encoder = encoder
         self._finder = None
         self._lock = threading.Lock()
@@ -95,6 +100,13 @@ class FaceManipulationDetector(Detector):
     def score_crops(self, crops: list[np.ndarray]) -> np.ndarray:
         return self.score_features(self.features(crops))
 
+    def human_faces(self, feats: np.ndarray) -> np.ndarray:
+        """Boolean mask of the feature rows that are human faces (all True without the check)."""
+        if self.human is None or len(feats) == 0:
+            return np.ones(len(feats), dtype=bool)
+        head, threshold = self.human
+        return head.probability(feats) >= threshold
+
     def _band(self, score: float) -> str:
         th = self.entry.get("thresholds") or DEFAULT_THRESHOLDS
         return band(score, th["lower"], th["upper"])
@@ -128,7 +140,13 @@ class FaceManipulationDetector(Detector):
         t1 = time.perf_counter()
         if not faces:
             return self.not_applicable("no face found", timings={"detect": round(t1 - t0, 3)}, content="face_picture")
-        scores = self.score_crops([encoder_crop(rgb, f.box) for f in faces])
+        feats = self.features([encoder_crop(rgb, f.box) for f in faces])
+        human = self.human_faces(feats)
+        if not human.any():
+            return self.not_applicable(f"no human face found ({len(faces)} face-like region"
+                                       f"{'s' if len(faces) > 1 else ''} judged not human)",
+                                       timings={"detect": round(t1 - t0, 3)}, content="face_picture")
+        faces, scores = [f for f, h in zip(faces, human) if h], self.score_features(feats[human])
         ctx.progress("faces", 1.0)
         regions = {"faces": [{**f.as_dict(), "score": round(float(s), 4)} for f, s in zip(faces, scores)]}
         score = float(scores.max())
@@ -149,9 +167,11 @@ class FaceManipulationDetector(Detector):
         frames = vid.sample_video(path, every_seconds, max_frames)
         for i, (t, frame) in enumerate(frames):
             faces = finder.find(frame, max_faces=faces_per_frame)
+            rows = self.features([encoder_crop(frame, f.box) for f in faces])
+            human = self.human_faces(rows)
             times.append(float(t))
-            boxes.append([list(f.box) for f in faces])
-            feats.append(self.features([encoder_crop(frame, f.box) for f in faces]))
+            boxes.append([list(f.box) for f, h in zip(faces, human) if h])
+            feats.append(rows[human])
             if progress:
                 progress("faces", 0.95 * (i + 1) / len(frames))
         return {"times": times, "boxes": boxes, "features": feats}
