@@ -126,6 +126,7 @@ def explain(results: list[dict]) -> dict:
                        "verdict": r["verdict"] if is_scored or has_proof(r) else NOT_APPLICABLE,
                        "score": r["score"] if is_scored else None,
                        "role": "decides" if r["detector"] in deciding else "advisory" if is_scored else None,
+                       "advisory": is_scored and r["detector"] not in deciding,
                        "reason": None if is_scored else (r.get("reason") or "not applicable")})
     return {"applied": applied, "not_applied": not_applied, "evidence": evidence, "tracks": tracks}
 
