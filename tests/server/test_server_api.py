@@ -165,3 +165,13 @@ def test_server_log_has_one_line_per_check(server):
     lines = [line for line in server.log.read_text().splitlines() if "fakescope.checks: check " in line]
     assert lines and all(" in " in line for line in lines)
     json.dumps(lines)  # plain text lines
+
+
+def test_openapi_lists_every_error_code_the_server_speaks():
+    import json
+    from pathlib import Path
+
+    from fakescope.server.errors import STATUS
+
+    doc = json.loads((Path(__file__).resolve().parents[2] / "server" / "openapi.json").read_text())
+    assert set(doc["components"]["schemas"]["Error"]["properties"]["code"]["enum"]) == set(STATUS)
