@@ -28,6 +28,9 @@ button:focus-visible { outline: 3px solid #4fc3f7; outline-offset: -3px; }
 .fit-stack .icon { grid-row: 1 / span 2; }
 .fit-stack .word, .fit-stack .figure { line-height: 1.1; }
 .fit-stack .word { white-space: normal; width: min-content; } /* "Likely" over "manipulated" */
+/* full: only the figure moves down (a not-applicable reason has no figure: it wraps instead) */
+.form-full.fit-stack:not(.tone-na) .word { white-space: nowrap; width: auto; }
+.form-full.tone-na.fit-stack .word { width: auto; }
 .fit-stack .word + .figure::before { content: none; }
 .fit-short .word { display: none; }
 .form-mini .badge { padding: 1px 3px; gap: 2px; }

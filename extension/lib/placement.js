@@ -50,8 +50,10 @@
   //  compact: "line" (icon and label in one row); "stack" (the label on two lines beside the icon:
   //    "Likely" over "manipulated" on a 128 px image); "short" (the icon alone; the label stays in the
   //    tooltip and the aria-label).
-  //  mini: the icon alone ("line"; "AI" beside it for provenance), "tight" when even that is too wide.
-  const FITS = Object.freeze({ full: ['line'], compact: ['line', 'stack', 'short'], mini: ['line', 'tight'] });
+  //  mini: the icon alone ("line"), "tight" when even that is too wide.
+  //  full: "line"; "stack" ("AI tag" under the label, which "Likely manipulated · AI tag" on a 256 px
+  //    image needs: in one row the label was cut to "Likely manipul…").
+  const FITS = Object.freeze({ full: ['line', 'stack'], compact: ['line', 'stack', 'short'], mini: ['line', 'tight'] });
 
   /** The layouts to measure for a form, in order of preference. */
   function badgeFits(form) {

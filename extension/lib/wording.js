@@ -104,6 +104,11 @@ export function trackLines(result = {}) {
     }
     return lines;
   }
+  if (!('applied' in result) && !('not_applied' in result)) {
+    // An answer without the lists (an older server): one line per detector it reports.
+    return (result.detectors || []).map((d) => line(trackOf(d.detector), trackName(d.detector, titleOf(d.detector)), d.detector,
+      d.verdict, d.verdict === 'not_applicable' ? null : d.score, Boolean(d.advisory), d.plain_reason || d.reason));
+  }
   for (const a of result.applied || []) {
     lines.push(line(trackOf(a.detector), trackName(a.detector, titleOf(a.detector)), a.detector, a.verdict, a.score, advisoryOf(a.detector, a.advisory)));
   }

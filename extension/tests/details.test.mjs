@@ -209,3 +209,10 @@ test('metadata values the server cut get the ellipsis they lack; whole ones stay
   assert.equal(markCut(`EXIF Software = ${'y'.repeat(80)}`), `EXIF Software = ${'y'.repeat(80)}…`);
   assert.equal(markCut('C2PA manifest (valid)'), 'C2PA manifest (valid)');
 });
+
+test('without applied / not_applied lists the track lines come from the detectors', () => {
+  const d = detailsModel({ verdict: 'likely_real', score: 0.1, detectors: [
+    { detector: 'audio_speech', verdict: 'likely_real', score: 0.1 },
+    { detector: 'face_manipulation', verdict: 'not_applicable', score: null, plain_reason: 'No face found' }] });
+  assert.deepEqual(d.tracks.map((t) => t.text), ['Voice: likely authentic · 10 % likely manipulated', 'Faces: not applicable (no face found)']);
+});

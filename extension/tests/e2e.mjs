@@ -295,6 +295,7 @@ try {
     // One vocabulary; no bare number on a badge (the labelled score is in its tooltip and the panel).
     assert.doesNotMatch(h.text, OLD_WORDS, `${m.name} badge: ${h.text}`);
     assert.doesNotMatch(h.text, /\d/, `${m.name} badge shows a number: ${h.text}`);
+    assert.equal(h.clipped, false, `${m.name}: the label is cut short (${h.text})`);
     if (check.result.score !== null && check.result.basis === 'models') assert.match(h.label, / likely manipulated\./, `${m.name}: labelled score in the aria-label: ${h.label}`);
     summary.checks[m.name] = { verdict: h.verdict, score: check.result.score, upload: Boolean(check.source && check.source.upload),
       check_id: h.check, kind: check.kind, badge: h.text, form: h.form };
@@ -573,8 +574,14 @@ try {
   assert.equal(gone.meterShown, false, 'no progress bar left running');
   const animations = await page.evaluate(`(${badgeOf})(${JSON.stringify(slow.srcUrl)}).shadowRoot.getAnimations().length`);
   assert.equal(animations, 0, 'nothing spinning');
-  const cancel = (id) => fetch(`${SERVER_URL}/api/v1/checks/${id}`, { method: 'DELETE', headers: { 'X-FakeScope-Client': 'fakescope-e2e' } }).catch(() => null);
-  await cancel(lostId); // the real server is still downloading it: free the worker
+  // The real server is still downloading it: cancel the check and break the trickle off, so that its worker
+  // is free at once (the other browser's checks must not queue behind it).
+  const release = () => fetch(`${new URL(env.PAGE_URL).origin}/slow-release`).catch(() => null);
+  const cancel = async (id) => {
+    await fetch(`${SERVER_URL}/api/v1/checks/${id}`, { method: 'DELETE', headers: { 'X-FakeScope-Client': 'fakescope-e2e' } }).catch(() => null);
+    await release();
+  };
+  await cancel(lostId);
   await shot(page, 'server-gone');
   // Retry with the server back: the same medium is checked again (a new check), then cancelled here.
   await call(page, 'setServer', SERVER_URL);

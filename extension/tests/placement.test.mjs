@@ -138,7 +138,7 @@ test('badge width stays within its element, with readable minimums', () => {
 test('badge layout: the first that fits its width cap, never a word or score cut short', () => {
   assert.deepEqual(P.badgeFits('compact'), ['line', 'stack', 'short']);
   assert.deepEqual(P.badgeFits('mini'), ['line', 'tight']);
-  assert.deepEqual(P.badgeFits('full'), ['line']);
+  assert.deepEqual(P.badgeFits('full'), ['line', 'stack']);
   // A 96 px image (84 px cap): a label too long for one row goes on two rows when those fit.
   const cap96 = P.badgeMaxWidth(96, false);
   assert.equal(P.badgeFit('compact', { line: 119.4, stack: 80 }, cap96), 'stack');
@@ -151,5 +151,6 @@ test('badge layout: the first that fits its width cap, never a word or score cut
   // Mini: "? 28%" (51 px) on a 48 px thumbnail (46 px cap) gets the tight layout.
   assert.equal(P.badgeFit('mini', { line: 50.7, tight: 39.3 }, P.badgeMaxWidth(48, false)), 'tight');
   assert.equal(P.badgeFit('mini', { line: 37.2 }, P.badgeMaxWidth(48, false)), 'line');
-  assert.equal(P.badgeFit('full', { line: 500 }, 280), 'line', 'full badges wrap or ellipsize their text instead');
+  assert.equal(P.badgeFit('full', { line: 260, stack: 190 }, 244), 'stack', '"AI tag" under the label, never the label cut');
+  assert.equal(P.badgeFit('full', { line: 200 }, 244), 'line');
 });

@@ -67,7 +67,10 @@ BLOB_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>FakeScope
 SESSION = "session=e2e-member"
 
 
-SLOW_SECONDS = 40  # how long /slow/ trickles before it sends the rest (a check of it is "downloading" till then)
+# How long /slow/ trickles before it sends the rest: far longer than any scenario under any load. The test
+# ends the trickles itself (GET /slow-release) as soon as it has seen what it needs.
+SLOW_SECONDS = 300
+_release = {"generation": 0}  # bumped by /slow-release: every trickle started before it breaks off
 
 
 class PageHandler(SimpleHTTPRequestHandler):
@@ -75,14 +78,20 @@ class PageHandler(SimpleHTTPRequestHandler):
         if self.path.startswith("/slow/"):
             self.send_slowly()
             return
+        if self.path == "/slow-release":
+            _release["generation"] += 1
+            self.send_response(204)
+            self.end_headers()
+            return
         if self.path.startswith("/members/") and SESSION not in (self.headers.get("Cookie") or ""):
             self.send_error(403, "members only: log in first")
             return
         super().do_GET()
 
     def send_slowly(self):
-        """2 KB every half second for SLOW_SECONDS, then the rest: a download that is still running whenever the
-        test looks, whatever the load (the deadline only bounds how long the FakeScope server stays busy with it)."""
+        """2 KB every quarter second for SLOW_SECONDS, then the rest: a download that is still running whenever the
+        test looks, whatever the load. /slow-release breaks it off (the FakeScope server's download then fails at
+        once and frees its worker, instead of waiting for a 256 KB chunk to fill and see a cancel)."""
         path = Path(self.translate_path(self.path))
         if not path.is_file():
             self.send_error(404)
@@ -93,14 +102,18 @@ class PageHandler(SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         end = time.monotonic() + SLOW_SECONDS
+        generation = _release["generation"]
         pos = 0
         try:
             while pos < len(data):
+                if _release["generation"] != generation:
+                    self.close_connection = True
+                    return  # short of Content-Length: the download "broke off"
                 step = 2048 if time.monotonic() < end else len(data)
                 self.wfile.write(data[pos:pos + step])
                 self.wfile.flush()
                 pos += step
-                time.sleep(0.5)
+                time.sleep(0.25)
         except OSError:  # the client gave up: nothing to clean
             pass
 
