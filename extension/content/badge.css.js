@@ -52,7 +52,7 @@ button:focus-visible { outline: 3px solid #4fc3f7; outline-offset: -3px; }
 .tone-na { background: #f5f5f5; color: #303030; border: 2px solid #616161; }
 .tone-error { background: #263238; color: #fff; border-left: 4px solid #ff7043; }
 .tone-pending { background: #37474f; color: #fff; }
-.act { flex: none; margin: 4px 6px 4px 0; padding: 2px 8px; border-radius: 4px; background: #eceff1; color: #1b1b1b; font-weight: 600; }
+.act { flex: none; align-self: center; margin: 4px 6px 4px 0; padding: 2px 8px; border-radius: 4px; background: #eceff1; color: #1b1b1b; font-weight: 600; }
 .meter { height: 3px; background: #80cbc4; }
 .panel { position: fixed; width: 360px; overflow: auto; padding: 0 12px 10px;
   background: #fafafa; color: #1b1b1b; border-radius: 8px; box-shadow: 0 4px 18px rgba(0,0,0,.45); }

@@ -1,6 +1,6 @@
 /** Popup: is the server reachable (and if not, the exact command), recent checks, page scan. */
 import { viewForCheck } from '../lib/details.js';
-import { START_COMMAND } from '../lib/wording.js';
+import { START_COMMAND, trackName } from '../lib/wording.js';
 
 const ext = globalThis.browser ?? globalThis.chrome;
 const $ = (id) => document.getElementById(id);
@@ -20,7 +20,7 @@ async function refresh() {
     const h = st.health || {};
     box.replaceChildren(
       el('p', {}, el('span', { class: 'ok', text: 'Server running' }), ` at ${st.serverUrl} (v${h.version || '?'})`),
-      el('p', { class: 'muted', text: `Detectors: ${detectorNames(h) || 'none loaded'} · queue ${h.queue_depth ?? 0}` }),
+      el('p', { class: 'muted', text: `Checks: ${detectorNames(h) || 'none loaded'} · queue ${h.queue_depth ?? 0}` }),
     );
   } else {
     box.replaceChildren(
@@ -52,14 +52,13 @@ async function refresh() {
   }
 }
 
-/** Plain detector names from /health ("Synthetic speech (experimental)"), internal names only as a fallback. */
+/** The tracks the server checks, by their plain names ("Voice, Faces (advisory)"), never detector names. */
 function detectorNames(h) {
   const about = h.about || {};
   return (h.detectors || []).map((name) => {
-    const a = about[name];
-    if (!a) return name;
+    const a = about[name] || {};
     const role = a.experimental ? ' (experimental)' : a.role === 'advisory' ? ' (advisory)' : '';
-    return `${a.title}${role}`;
+    return `${trackName(name, a.title)}${role}`;
   }).join(', ');
 }
 

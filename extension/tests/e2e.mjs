@@ -541,7 +541,7 @@ try {
     assert.equal(await popup.$eval('#grant-button', (b) => b.textContent), `Allow ${host2}`);
     await popup.waitForSelector('#server .ok', { timeout: 10000 });
     const serverText = await popup.$eval('#server', (e) => e.textContent);
-    assert.match(serverText, /Synthetic speech/, serverText);
+    assert.match(serverText, /Checks: .*Voice/, serverText);
     assert.doesNotMatch(serverText, /audio_speech|face_manipulation/, 'plain detector names in the popup');
     await popup.waitForFunction(() => document.querySelectorAll('#recent li strong').length > 0, { timeout: 10000 });
     summary.popup_recent = await popup.$$eval('#recent li strong', (els) => els.map((e) => e.textContent));
