@@ -210,11 +210,11 @@ def readable(check: dict) -> str:
     elif r.get("basis") == "provenance":
         lines.append(f"{wording.label(verdict)}: the file's own metadata says it was AI-generated (evidence above)")
     elif score is None:  # only advisory models applied: none is reliable enough to decide
-        lines.append(f"{wording.label(verdict)}: no check that applies is reliable enough on unseen generators "
+        lines.append(f"{wording.label(verdict)}: no model that applies is reliable enough on unseen generators "
                      "to decide (advisory results below)")
     else:
         lines.append(f"{wording.label(verdict)}: {wording.score_label(score)} "
-                     "(an estimate from models that make mistakes, not proof)")
+                     "(the calibrated probability of manipulation: an estimate, not a certainty)")
     lines += [f"  {line}" for line in wording.track_lines(r)]
     lines.append("Technical details:")
     m = r["media"]
@@ -229,7 +229,7 @@ def readable(check: dict) -> str:
         flag = ""
         if d.get("advisory"):
             flag = "  [experimental: worse than chance on unseen generators, not used]" if about.get("experimental") \
-                else f"  [{wording.ADVISORY}]"
+                else "  [advisory: not used for the verdict]"
         lines.append(f"  {d['detector']:<18} {d.get('model_version') or '-':<12} {wording.words(d['verdict']):<19} "
                      f"score {raw:<6}" + (f"  ({reason})" if reason else "") + flag)
     return "\n".join(lines)

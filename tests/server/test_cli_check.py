@@ -41,7 +41,7 @@ def test_check_submits_to_the_server_given_and_says_so(running, media_dir):
     assert "loading the models" not in proc.stderr
     # One vocabulary and a labelled number (issue 21 D); detector names only under "Technical details".
     plain, _, tech = proc.stdout.partition("Technical details:")
-    assert "% likely manipulated" in plain and "probability of manipulation" not in proc.stdout
+    assert re.search(r"^\w[\w ]+: \d+ % likely manipulated \(", plain), plain
     assert tech and "test_mean_pixel" in tech and "test_mean_pixel" not in plain
     assert not re.search(r"likely_fake|likely_real|not_applicable|Unsure|Likely fake|Likely real", proc.stdout)
     after = _history(running)
@@ -243,7 +243,7 @@ def test_readable_output_uses_one_vocabulary_and_labelled_numbers():
     text = readable(_result())
     plain, _, tech = text.partition("Technical details:")
     assert plain.splitlines() == [
-        "Uncertain: 81 % likely manipulated (an estimate from models that make mistakes, not proof)",
+        "Uncertain: 81 % likely manipulated (the calibrated probability of manipulation: an estimate, not a certainty)",
         "  Voice: uncertain · 81 % likely manipulated",
         "  Faces: likely manipulated · 75 % likely manipulated · advisory (shown, not used for the verdict)",
         "  Picture: not applicable (not an image)",
