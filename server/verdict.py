@@ -24,8 +24,10 @@ TRACKS = {"face_manipulation": ("faces", "Faces"), "ai_image": ("picture", "Pict
 PICTURE_TRACKS = ("faces", "picture")
 # Content routing: a picture whose largest face covers at least this share of its area is a face picture,
 # judged by the face model when that model decides for face pictures (and then the whole-image call is not
-# paid). Not yet measured on the pool (issue 23): with today's face model advisory for pictures it only
-# routes when a face model that decides for face pictures ships.
+# paid). Measured with YuNet on ../shared/datasets/images (2026-12-06): in the face model's own pictures
+# (14 face sources, 25 each) the face covers a median 44 % of the picture (5th percentile 7 %); the faces
+# YuNet finds in the general sets' scenes a median 4 % (90th percentile 13 %). With today's face model
+# advisory for face pictures (its worst held-out fold) no picture is routed yet.
 FACE_DOMINANT_SHARE = 0.10
 
 
