@@ -41,6 +41,7 @@ def verify_encoders(models_dir) -> None:
 
     for name in ARTIFACTS:
         try:
+            artifacts.ensure(name)  # a first `check --local` fetches them here (a no-op once they are ready)
             artifacts.verify(name)
         except ArtifactError as exc:
             raise modelstore.ModelError(f"encoder {exc}") from None
