@@ -93,6 +93,7 @@ def test_smoke_evaluate_writes_card_and_plots(smoke, tmp_path):
     res = evaluate(cfg, smoke=True, runs_dir=out, out_dir=tmp_path, log=lambda *_: None)
     card = (tmp_path / "card.md").read_text()
     assert "Leave-one-source-out" in card and "Speech gate" in card and "Shortcut checks" in card
+    assert "Fold kinds (the same for every model)" in card and "collection" in card
     assert (tmp_path / "plots" / "roc_det.png").stat().st_size > 1000
     assert res["thresholds"]["lower"] <= res["thresholds"]["upper"]
     assert 0.0 <= res["heldout_worst_auc"] <= res["heldout_auc"] <= 1.0

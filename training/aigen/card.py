@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fakescope.training.evaluation import publish
+from fakescope.training.evaluation import measure, publish
 from fakescope.training.config import repo_root, resolve_path
 from fakescope.training.evaluation.publish import md_table, num, pct
 
@@ -30,13 +30,6 @@ def _setting(hp: dict, face_sources) -> str:
     what = f"{hp['kind']}, C {hp['C']}" if hp["kind"] == "linear" else f"MLP {hp['hidden']}, alpha {hp['alpha']}"
     return (f"{what}, {'source' if hp.get('source_balanced') else 'class'}-balanced, "
             f"{'+'.join(hp['train_variants'])}{', + face sets' if face_sources else ''}")
-
-
-def readme_row(cfg: dict, mean: float, role: str) -> str:
-    return publish.readme_model_row(
-        cfg["model_key"], cfg["version"], "image", "whole-image AI generation (CLIP ViT-B/16 embedding + logistic head)",
-        mean, f"leave-one-source-out: {len(cfg['sources'])} general sources, every generator vs held-out camera photos",
-        role, "aigen.md")
 
 
 def _plots(res: dict, table: dict, cards) -> None:
@@ -70,7 +63,8 @@ def publish_all(cfg: dict, res: dict, table: dict) -> dict:
     loso_rows = [r for r in res["folds"] if r["kind"] in ("source", "pair")]
     fam_rows = [r for r in res["folds"] if r["kind"] == "family"]
     out_rows = [r for r in res["folds"] if r["kind"] == "reals_out"]
-    role = publish.role_text(mean, "leave-one-source-out", worst)
+    head = res["fold_kinds"]["headline"]
+    role = publish.role_text(head["mean"], "collection-fold", head["worst"])
     worst_fold = min(loso_rows, key=lambda r: r["auc"])["fold"]
     real_cats = [(k, c) for k, v in res["per_category"].items() for c in v if c["n_real"]]
     real_fp = "; ".join(f"{k} {c['category']}: {pct(c['real_called_fake'])} of {c['n_real']}" for k, c in real_cats)
@@ -101,7 +95,8 @@ def publish_all(cfg: dict, res: dict, table: dict) -> dict:
                                 "every other source is new to it. The head's settings (C, weighting, training "
                                 "variants) were chosen among a dozen on these same folds, which flatters v2 a little; "
                                 "the alternatives below are measured again by every evaluate run."),
-        ("Headline", "\n".join([
+        *measure.card_sections(res["fold_kinds"]),
+        ("This model's own folds", "\n".join([
             "- " + _summary_line(lo["auc"], "**v2 leave-one-source-out AUC**"),
             "- " + _summary_line(lo["auc_web60half"], "v2 after JPEG q60 + half size"),
             "- " + _summary_line(lo["v1_auc"], f"v1 ({cfg['compare']['name']}) on the same folds"),
@@ -145,7 +140,8 @@ def publish_all(cfg: dict, res: dict, table: dict) -> dict:
                            "statistics do not capture content: the camera reals are 1999-2015 digicam photos and the "
                            "generated images modern posters, products and stylised scenes, which CLIP separates by "
                            "what they show. The kurlyto fold (paintings in both classes) is the fairest fold."),
-        ("Role in the verdict", f"{role} The worst fold is `{worst_fold}`."),
+        ("Role in the verdict", f"{role} The worst collection fold is `{head['worst_fold']}`; the worst "
+                                f"leave-one-source-out fold of this model's own folds is `{worst_fold}`."),
         ("Calibration and thresholds", f"{cal['calibration']} fitted on the pooled out-of-source scores of "
                                        f"every image clean and after JPEG q60 + half size (n = {2 * cal['summary']['n']}); "
                                        f"ECE {num(cal['ece_crossfit'])} cross-fitted on two group halves (clean rows "
@@ -190,15 +186,13 @@ def publish_all(cfg: dict, res: dict, table: dict) -> dict:
     if not replaces:
         print(f"v2 mean leave-one-source-out AUC {mean:.4f} is not above v1's {v1_mean:.4f}: manifest left as it is")
         return out
-    entry = publish.publish_manifest_entry(
-        models, cfg["model_key"], model_file=cfg["model_file"], version=cfg["version"], fmt="npz",
+    out |= measure.publish_model(
+        cfg, res["fold_kinds"], card=card.name, applies="image",
+        looks_for="whole-image AI generation (CLIP ViT-B/16 embedding + logistic head)", fmt="npz",
         input_spec={"features": "server.features.image.clip_whole_image", "encoder": "clip_vit_b16_int8",
                     "dim": 512, "min_side": 64},
         calibration=cal["calibration"], thresholds=cal["thresholds"],
         metrics_={"loso": lo, "family": fa, "ece_crossfit": cal["ece_crossfit"], "latency": res["latency"],
                   "folds": {r["fold"]: round(r["auc"], 4) for r in loso_rows}},
-        data_manifest=resolve_path(cfg["data"]["images"]) / "MANIFEST.csv",
-        card=str(card.relative_to(models)), heldout_auc=mean, heldout_worst_auc=worst)
-    out["role"] = publish.role(entry["heldout_auc"], entry["heldout_worst_auc"])
-    publish.replace_readme_row(repo_root() / "README.md", cfg["model_key"], readme_row(cfg, entry["heldout_auc"], out["role"]))
+        data_manifest=resolve_path(cfg["data"]["images"]) / "MANIFEST.csv")
     return out

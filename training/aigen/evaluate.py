@@ -17,11 +17,13 @@ import numpy as np
 from fakescope.server.calibration import apply as cal_apply
 from fakescope.server.features.image import CLIP_INPUT
 from fakescope.training.evaluation import calibrate, metrics
+from fakescope.training.evaluation.measure import Rows, measure
 from fakescope.training.cache import cached, key_of
 from fakescope.training.config import repo_root
 from fakescope.training.aigen.data import category, variant_image
 from fakescope.training.aigen.features import features, load
-from fakescope.training.aigen.folds import family_folds, fold_indices, loso_folds, reals_out_folds, source_out
+from fakescope.server.detectors.ai_image import head_probability
+from fakescope.training.aigen.folds import family, family_folds, fold_indices, loso_folds, reals_out_folds, source_out
 from fakescope.training.aigen.heads import fit_on, head_params, score_folds
 from fakescope.training.aigen.shortcuts import shortcut_fold_scores, statistics
 from fakescope.training.evaluation.splits import group_holdout
@@ -189,6 +191,15 @@ def alternatives(cfg: dict) -> list[dict]:
     return out
 
 
+def model_rows(table: dict, feats: dict, hp: dict, seed: int) -> Rows:
+    """The AI-image model as training.evaluation sees it: every row testable, fakes by generator family, and
+    a fold's head fitted like the shipped one and scored on the clean images."""
+    fam = np.array([family(s) if y else "real" for s, y in zip(table["system"], table["label"])], dtype=object)
+    t = {"label": table["label"], "source": table["source"], "family": fam, "group": table["group"],
+         "testable": np.ones(len(fam), bool)}
+    return Rows(t, lambda tr, te, _held: head_probability(fit_on(feats, table, tr, hp, seed), feats["clean"][te]))
+
+
 def evaluate_aigen(cfg: dict, smoke: bool = False) -> dict:
     from fakescope.training.aigen.card import publish_all
 
@@ -224,6 +235,7 @@ def evaluate_aigen(cfg: dict, smoke: bool = False) -> dict:
                                             "ece_raw", "band_rates", "band_rates_web60half", "summary")},
         "oof_web60half": metrics.summary(table["label"], cal["calibrated_web60half"]),
         "n_images": int(len(table["label"])), "n_fake": int(table["label"].sum()),
+        "fold_kinds": measure(model_rows(table, feats, hp, seed), seed),
     }
     if smoke:
         return res

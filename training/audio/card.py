@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from fakescope.training.evaluation import publish
+from fakescope.training.evaluation import measure, publish
 from fakescope.training.evaluation.publish import md_table, num, pct
 
 
@@ -88,7 +88,8 @@ variants: clean and {d['variants'] - 1} random degradations drawn without lookin
 low-pass, MP3 / Opus / AAC / AMR, white / pink / babble noise 5-30 dB, reverb, overdrive; a quarter pristine).
 {d['fake']} of {d['clips']} clips are fake. {"The heads are trained with quality-balancing weights (inverse propensity of a quality classifier, `training/audio/shortcuts.py`), so that in the weighted training set recording quality no longer predicts the label (see the shortcut section)." if cfg.get("quality_balance") else ""}
 
-**Role:** {publish.role_text(h['mean'], 'leave-one-source-out', h['worst'])}"""),
+**Role:** {publish.role_text(res['fold_kinds']['headline']['mean'], 'collection-fold', res['fold_kinds']['headline']['worst'])}"""),
+        *measure.card_sections(res["fold_kinds"]),
         ("Leave-one-source-out (every source)", _fold_table(res, "folds", ship) + f"""
 
 The interval resamples a fold's reals and fakes (1,000 times, class sizes kept): small folds could have

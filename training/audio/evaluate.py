@@ -10,7 +10,7 @@ import numpy as np
 
 from fakescope.server.calibration import apply as calibrate_apply
 
-from fakescope.training.evaluation import calibrate, metrics, publish, splits
+from fakescope.training.evaluation import calibrate, measure, metrics, publish, splits
 from fakescope.training.audio.data import AudioData, variants
 from fakescope.training.audio.features import features, gate_kind
 from fakescope.training.audio.shortcuts import quality_auc, quality_table, training_weights
@@ -148,6 +148,10 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
             res["heads"][tag]["families"] = fam_rows
             res["heads"][tag]["family_summary"] = summary(fam_rows)
         log(f"  {tag}: leave-one-source-out mean {res['heads'][tag]['mean']:.3f} worst {res['heads'][tag]['worst']:.3f}")
+    ship_cfg = cfg["heads"][cfg["shipped"]]
+    res["fold_kinds"] = measure.measure(model_rows(cfg, data, features(data, ship_cfg["features"], nv, seed), ship_cfg,
+                                                   weights if ship_cfg.get("quality_balance", True) else None),
+                                        cfg["seed"], log=log, min_per_class=1 if len(y) < 200 else 3)
     fold_names = folds.fold_of(cfg, data.table, y, min_per_class=1 if len(y) < 200 else None)
     res["fold_members"] = {f: sorted(set(data.table["source"][fold_names == f])) for f in sorted(set(fold_names))}
     ship = cfg["shipped"]
@@ -198,34 +202,35 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
     publish.write_metrics_json(runs / "metrics.json", res)
     hs = res["heads"][ship]
     if write_manifest:
-        entry = publish.publish_manifest_entry(
-            root / "models", cfg["model_key"], model_file=cfg["model_file"], version=cfg["version"], fmt="npz",
+        res["published"] = measure.publish_model(
+            cfg, res["fold_kinds"], card=Path(cfg["card"]).name, applies="audio, video soundtrack",
+            looks_for=f"synthetic, converted or vocoded speech (Whisper tiny.en encoder{_depth(_spec())} + LFCC "
+                      "statistics, linear head)", fmt="npz",
             input_spec={**_spec(), "serving": cfg["serving"], "gate_threshold": cfg["gate"]["threshold"]},
             calibration=params, thresholds=th, metrics_=_headline(res, ship),
-            data_manifest=resolve_path(cfg["data"]["root"]) / cfg["data"].get("manifest", "MANIFEST.csv"),
-            card=str(Path(cfg["card"]).relative_to("models").as_posix()),
-            heldout_auc=hs["mean"], heldout_worst_auc=hs["worst"])
-        res["manifest_entry"] = entry["sha256"]
-        readme_row(root / "README.md", cfg, entry, res)
+            data_manifest=resolve_path(cfg["data"]["root"]) / cfg["data"].get("manifest", "MANIFEST.csv"))
         res["speed"] = _speed(root)
         publish.write_metrics_json(runs / "metrics.json", res)
     audio_card.write(cfg, res, card_path, plot_dir, data)
-    return {"card": str(card_path), "heldout_auc": round(hs["mean"], 4), "heldout_worst_auc": round(hs["worst"], 4),
+    head = res["fold_kinds"]["headline"]
+    return {"card": str(card_path), "heldout_auc": head["mean"] and round(head["mean"], 4),
+            "heldout_worst_auc": head["worst"] and round(head["worst"], 4),
+            "loso_mean_auc": round(hs["mean"], 4), "loso_worst_auc": round(hs["worst"], 4),
             "ece_cross_fitted": round(res["calibration"]["ece_cross_fitted"], 4), "thresholds": th}
 
 
-def readme_row(readme: Path, cfg: dict, entry: dict, res: dict) -> None:
-    """Rewrite the README Models-table row of this model from the manifest entry just written."""
-    h = res["heads"][cfg["shipped"]]
-    role = publish.role(entry["heldout_auc"], entry["heldout_worst_auc"])
-    publish.replace_readme_row(readme, cfg["model_key"], publish.readme_model_row(
-        cfg["model_key"], entry["version"], "audio, video soundtrack", "synthetic, converted or vocoded speech "
-        f"(Whisper tiny.en encoder{_depth(entry)} + LFCC statistics, linear head)", entry["heldout_auc"],
-        f"mean of {h['n_folds']} leave-one-source-out folds (worst {entry['heldout_worst_auc']:.3f})", role, "audio.md"))
+def model_rows(cfg: dict, data: AudioData, feats: list, hcfg: dict, weights) -> measure.Rows:
+    """The speech model as training.evaluation sees it: dataset clips testable, the generated TTS fakes (their
+    own families) training only; a fold's head fitted like the shipped one, scored on the clean clips."""
+    t = data.table
+    table = {"label": data.y, "source": t["source"], "family": t["family"], "group": t["group"],
+             "testable": ~data.generated}
+    return measure.Rows(table, lambda tr, te, _held: folds.fit_score(feats, data.y, tr, te, hcfg["head"], cfg["seed"],
+                                                                     weights)[0])
 
 
-def _depth(entry: dict) -> str:
-    k = (entry.get("input") or {}).get("encoder_layers")
+def _depth(spec: dict) -> str:
+    k = spec.get("encoder_layers")
     return f", first {k} layers" if k else ""
 
 

@@ -31,7 +31,7 @@ def fold_of(cfg: dict, table: dict, y: np.ndarray, min_per_class: int | None = N
 
 
 
-def _fit_score(feats: list[np.ndarray], y: np.ndarray, tr: np.ndarray, va: np.ndarray, hcfg: dict, seed: int,
+def fit_score(feats: list[np.ndarray], y: np.ndarray, tr: np.ndarray, va: np.ndarray, hcfg: dict, seed: int,
                weights: np.ndarray | None = None):
     train_feats = feats[: hcfg.get("train_variants", len(feats))]  # a CNN row may train on the clean rows only
     x = np.concatenate([f[tr] for f in train_feats])
@@ -68,7 +68,7 @@ def heldout_scores(cfg: dict, data: AudioData, feats: list[np.ndarray], hcfg: di
         folds = [(f, tr, va) for f, tr, va in folds if len(set(y[tr])) == 2 and len(set(y[va])) == 2]
         for f, tr, va in folds:
             log(f"    {how} fold {f}: train {len(tr)} / held out {len(va)}")
-            s = _fit_score(feats, y, tr, va, hcfg, cfg["seed"], weights)
+            s = fit_score(feats, y, tr, va, hcfg, cfg["seed"], weights)
             if how == "source":
                 out[:, va] = s
             else:  # family folds share their held-out reals: keep this fold's scores in its own rows

@@ -98,6 +98,7 @@ def family_folds(table: dict, seed: int = 0, reference_fraction: float = REFEREN
     return folds
 
 
-def all_folds(table: dict, seed: int = 0) -> list[Fold]:
+def all_folds(table: dict, seed: int = 0, min_per_class: int = MIN_PER_CLASS) -> list[Fold]:
     """Every fold of every kind, kinds in KINDS order."""
-    return collection_folds(table) + collection_folds(table, family_out=False) + family_folds(table, seed)
+    return (collection_folds(table, True, min_per_class) + collection_folds(table, False, min_per_class)
+            + family_folds(table, seed))

@@ -7,7 +7,7 @@ import numpy as np
 
 from fakescope.server.encoders.clip import MIDDLE_LAYER, PATCH
 from fakescope.server.features.face import ENCODER_CROP, ENCODER_SIZE
-from fakescope.training.evaluation import publish
+from fakescope.training.evaluation import measure, publish
 from fakescope.training.evaluation.publish import md_table, num, pct
 
 
@@ -104,7 +104,7 @@ def write_face_v2_card(cfg: dict, res: dict, th: dict, cal: dict, repo: Path, pl
                   "training and serving) -> [512-d projected embedding, mean of the last layer's "
                   f"{(ENCODER_SIZE // PATCH) ** 2} patch tokens, CLS token and mean "
                   f"patch token of the residual stream after transformer layer {MIDDLE_LAYER} (0-based, tapped in the same "
-                  "session call; training/face_layers_probe.py measured why)], each L2-normalised -> "
+                  "session call; experiments/face_layers_probe.py measured why)], each L2-normalised -> "
                   f"standardised -> L2 logistic regression (C = {t['C']}, features {t['features']}), evaluated with "
                   f"numpy from an npz file. Training set: {_training_set(t, res)}; (source, class) blocks "
                   f"weighted {'1/sqrt(size)' if t['weighting'] == 'sqrt' else 'equally per image'}. Encoder "
@@ -116,7 +116,8 @@ def write_face_v2_card(cfg: dict, res: dict, th: dict, cal: dict, repo: Path, pl
                  "portrait, listed as the family 'general_set_faces', not as source folds), best YuNet face each. Reference "
                  f"groups R: {int(100 * cfg['eval']['reference_fraction'])} % of the groups of every source "
                  f"(seed {cfg['split']['seed']}, {res['n_reference']} images), never in any fold's training."),
-        ("Leave-one-source-out (THE held-out figure)",
+        *measure.card_sections(res["fold_kinds"]),
+        ("Leave-one-source-out with reference groups (this model's own folds)",
          "Each fold's head never saw the source; test = the whole source, a class it has fewer than 10 images "
          "of topped up with R's images of that class (column 'topped up'); the AUC counts only the (fake, real) "
          "pairs with at least one image of the held-out source, so reference-vs-reference pairs never inflate "
@@ -150,7 +151,7 @@ def write_face_v2_card(cfg: dict, res: dict, th: dict, cal: dict, repo: Path, pl
          f"{pct(c['band_rates_oof']['fake_called_real'])}, uncertain {pct(c['band_rates_oof']['uncertain'])}. "
          f"The shipped head is fitted on all data, so it is somewhat more confident than the fold heads these "
          f"figures come from. Calibration: {cal}."),
-        ("Role in the verdict", publish.role_text(res["heldout_auc"], "leave-one-source-out", res["heldout_worst_auc"])),
+        ("Role in the verdict", publish.role_text(res["heldout_auc"], "collection-fold", res["heldout_worst_auc"])),
         ("Limits", "Real-only sources (UTKFace, FFHQ) and fake-only sources (SDFD, StyleGAN, InfoSwap, reenactment) "
                    "are tested against the reference groups of other sources, so part of those folds is the source "
                    "style; where the shortcut model (image size, face size, detector confidence) reaches a high AUC "

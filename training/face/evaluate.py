@@ -23,7 +23,7 @@ import numpy as np
 from fakescope.server.calibration import apply as cal_apply
 from fakescope.server.features.face import (ENCODER_CROP, ENCODER_SIZE, crop_features, face_encoder, standardize,
                                             to_model_input)
-from fakescope.training.evaluation import calibrate, metrics, publish
+from fakescope.training.evaluation import calibrate, measure, metrics, publish
 from fakescope.training.config import limit_threads, repo_root, resolve_path
 from fakescope.training.evaluation.splits import group_holdout
 from fakescope.training.face import features as F, heads as H, video as V
@@ -164,39 +164,6 @@ def cross_fitted_ece(y, p, groups, seed) -> float:
     return float(np.mean(out))
 
 
-def video_folds(cfg, data, feats, train_clips, serve_clips, det, cal) -> dict:
-    """Leave-one-face-model-group-out whole-clip scores by both rules, identity drift, frame AUC."""
-    from fakescope.training.face.video import as_extraction
-
-    groups = sorted({c["group"] for c in serve_clips})
-    rows = np.arange(len(data["label"]))
-    clips = []
-    for g in groups:
-        frames = training_frames(train_clips, set(groups) - {g})
-        X, y, w = H.assemble(data, feats, rows, frames, cfg)
-        head = H.fit_head(X, y, w, cfg)
-        fn = lambda f, head=head: cal_apply(H.head_scores(head, f), cal)  # noqa: E731
-        for c in serve_clips:
-            if c["group"] != g:
-                continue
-            ex = as_extraction(c["ex"])
-            res = {rule: det.score_extracted(ex, rule, fn) for rule in ("mean", "run")}
-            tr = next((t for t in res["mean"]["tracks"] if t["deciding"]), None)
-            clips.append({"path": c["path"], "group": g, "y": c["y"], "frames": len(ex["times"]),
-                          "mean": res["mean"]["score"], "run": res["run"]["score"],
-                          "drift": tr["identity_drift"] if tr else float("nan"),
-                          "frame_scores": [s for e in res["mean"]["timeline"] for s in [e["score"]] if s is not None]})
-    y = np.array([c["y"] for c in clips])
-    out = {"n_clips": len(clips), "groups": len(groups), "clips": clips}
-    for k in ("mean", "run", "drift"):
-        s = np.array([np.nan if c[k] is None else c[k] for c in clips], np.float64)
-        ok = ~np.isnan(s)
-        out[f"auc_{k}"] = auc(y[ok], s[ok])
-    fy = np.concatenate([[c["y"]] * len(c["frame_scores"]) for c in clips])
-    out["auc_frames"] = auc(fy, np.concatenate([c["frame_scores"] for c in clips]))
-    return out
-
-
 def spot_check(data: dict, feats: dict, ref: np.ndarray, head: dict, cal: dict, n: int = 6) -> list[dict]:
     """Calibrated shipped-model scores of n reference files per class, from the training feature cache;
     tests/vision re-scores the files through the serving path and must get the same numbers."""
@@ -219,6 +186,21 @@ def encoder_ms(data, n: int = 12, size: int = ENCODER_SIZE) -> float:
         crop_features(c, enc)
         t.append(time.perf_counter() - s)
     return 1000 * float(np.median(t))
+
+
+def model_rows(data: dict, feats: dict, frames: tuple, cfg: dict) -> measure.Rows:
+    """The face model as training.evaluation sees it: every image row testable, fakes by family; a fold's head
+    is assembled and fitted like the shipped one, without the DeepFaceLive frames when face swaps are out."""
+    y = data["label"]
+    fam = np.array([family_of(s) if l_ else "real" for s, l_ in zip(data["source"], y)], dtype=object)
+    table = {"label": y, "source": data["source"], "family": fam, "group": data["group"],
+             "testable": np.ones(len(y), bool)}
+
+    def fit_score(tr, te, held):
+        head = H.fit_head(*H.assemble(data, feats, tr, None if "face_swap" in held else frames, cfg), cfg)
+        return H.head_scores(head, feats["clean"][te])
+
+    return measure.Rows(table, fit_score)
 
 
 def evaluate_face(cfg: dict, smoke: bool = False) -> dict:
@@ -253,6 +235,7 @@ def evaluate_face(cfg: dict, smoke: bool = False) -> dict:
     sf = res["source_folds"]
     res["loso"] = {"clean": summarise(sf), "degraded": summarise(sf, "auc_degraded"), "v1": summarise(sf, "v1_auc"),
                    "v1_degraded": summarise(sf, "v1_auc_degraded"), "shortcut": summarise(sf, "shortcut_auc")}
+    res["fold_kinds"] = measure.measure(model_rows(data, feats, all_frames, cfg), cfg["split"]["seed"])
     res["ablations"] = {} if smoke else ablations(cfg, data, feats, ref, all_frames, list(sf))
     res["lofo"] = {"clean": summarise(res["family_folds"]), "degraded": summarise(res["family_folds"], "auc_degraded")}
     # calibration on out-of-fold scores (each image scored by the head of its own source's fold)
@@ -268,7 +251,7 @@ def evaluate_face(cfg: dict, smoke: bool = False) -> dict:
     from fakescope.training.face.data import yunet_path
 
     det = extraction_detector(yunet_path(repo))
-    res["video"] = video_folds(cfg, data, feats, train_clips, serve_clips, det, cal)
+    res["video"] = V.video_folds(cfg, data, feats, train_clips, serve_clips, det, cal)
     rule = cfg["video"]["rule"]
     vreal = [c[rule] for c in res["video"]["clips"] if c["y"] == 0 and c[rule] is not None]
     res["video"]["rule"] = rule
@@ -284,8 +267,8 @@ def evaluate_face(cfg: dict, smoke: bool = False) -> dict:
     res["spot_check"] = spot_check(data, feats, ref, shipped, cal)
     info = repo / "runs" / cfg["name"] / "train_info.json"
     res["train_info"] = json.loads(info.read_text()) if info.exists() else {}
-    res["heldout_auc"] = res["loso"]["clean"]["mean"]
-    res["heldout_worst_auc"] = res["loso"]["clean"]["worst"]
+    res["heldout_auc"] = res["fold_kinds"]["headline"]["mean"]
+    res["heldout_worst_auc"] = res["fold_kinds"]["headline"]["worst"]
     from fakescope.training.face.card import write_face_v2_card
 
     names = [f"{s_} {'fake' if l_ else 'real'}" for s_, l_ in zip(src[ok], y[ok])]
@@ -293,8 +276,9 @@ def evaluate_face(cfg: dict, smoke: bool = False) -> dict:
     card = write_face_v2_card(cfg, res, th, cal, repo, plots)
     path = repo / "models" / cfg["model_file"]
     res["size_kb"] = path.stat().st_size / 1e3
-    publish.publish_manifest_entry(
-        repo / "models", cfg["model_key"], model_file=cfg["model_file"], version=cfg["version"], fmt="npz",
+    published = measure.publish_model(
+        cfg, res["fold_kinds"], card=card.name, applies="image, video",
+        looks_for="manipulated, swapped or generated faces (CLIP ViT-B/16 features of YuNet crops)", fmt="npz",
         input_spec={"crop": f"YuNet box, square, margin 1.3, {ENCODER_CROP} px -> {ENCODER_SIZE} px, JPEG q90",
                     "encoder": f"clip_vit_b16_int8 at {ENCODER_SIZE} px",
                     "features": FEATURE_SPEC, "video": {**V.serving_video(cfg), "rule": rule}},
@@ -304,14 +288,9 @@ def evaluate_face(cfg: dict, smoke: bool = False) -> dict:
                   "video_auc": res["video"][f"auc_{rule}"], "video_real_called_fake": res["video"]["real_called_fake"],
                   "ece_cross_fitted": res["calibration"]["ece_cross_fitted"], "encoder_ms_per_crop": res["encoder_ms_per_crop"],
                   "spot_check": res["spot_check"]},
-        data_manifest=resolve_path(cfg["data"]["images"]) / "MANIFEST.csv", card=str(card.relative_to(repo / "models")),
-        heldout_auc=res["heldout_auc"], heldout_worst_auc=res["heldout_worst_auc"])
+        data_manifest=resolve_path(cfg["data"]["images"]) / "MANIFEST.csv")
     publish.write_metrics_json(repo / "models" / "cards" / "face_metrics.json", res)
-    publish.replace_readme_row(repo / "README.md", cfg["model_key"], publish.readme_model_row(
-        cfg["model_key"], cfg["version"], "image, video", "manipulated, swapped or generated faces (CLIP ViT-B/16 "
-        "features of YuNet crops)", res["heldout_auc"], f"leave-one-source-out mean over {len(sf)} face sources "
-        f"(worst fold {res['heldout_worst_auc']:.3f})", publish.role(res["heldout_auc"], res["heldout_worst_auc"]), "face.md"))
-    return {"loso_mean": round(res["heldout_auc"], 4), "loso_worst": round(res["heldout_worst_auc"], 4),
+    return {**published, "loso_mean": round(res["loso"]["clean"]["mean"], 4), "loso_worst": round(res["loso"]["clean"]["worst"], 4),
             "loso_degraded_mean": round(res["loso"]["degraded"]["mean"], 4), "v1_loso_mean": res["loso"]["v1"]["mean"],
             "lofo": {k: round(v["auc"], 4) for k, v in res["family_folds"].items()},
             "video_auc": {k: res["video"][f"auc_{k}"] for k in ("mean", "run", "drift", "frames")},

@@ -13,10 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
+from fakescope.server.calibration import apply as cal_apply
 from fakescope.server.detectors.face_manipulation import FaceManipulationDetector
-from fakescope.training.cache import cached_arrays, key_of
 from fakescope.server.features.face import ENCODER_SIZE, face_encoder
+from fakescope.training.cache import cached_arrays, key_of
 from fakescope.training.config import cache_dir, repo_root, resolve_path
+from fakescope.training.evaluation import metrics
+from fakescope.training.face import heads as H
 from fakescope.training.face.data import yunet_path
 from fakescope.training.face.features import feature_spec
 
@@ -103,3 +106,34 @@ def load_clips(cfg: dict, which: str, smoke: bool = False, log=print, size: int 
 def serving_video(cfg: dict) -> dict:
     v = cfg["video"]
     return {"every_seconds": v["every_seconds"], "max_frames": v["max_frames"], "faces_per_frame": v["faces_per_frame"]}
+
+
+def video_folds(cfg, data, feats, train_clips, serve_clips, det, cal) -> dict:
+    """Leave-one-face-model-group-out whole-clip scores by both rules, identity drift, frame AUC."""
+    groups = sorted({c["group"] for c in serve_clips})
+    rows = np.arange(len(data["label"]))
+    clips = []
+    for g in groups:
+        frames = training_frames(train_clips, set(groups) - {g})
+        X, y, w = H.assemble(data, feats, rows, frames, cfg)
+        head = H.fit_head(X, y, w, cfg)
+        fn = lambda f, head=head: cal_apply(H.head_scores(head, f), cal)  # noqa: E731
+        for c in serve_clips:
+            if c["group"] != g:
+                continue
+            ex = as_extraction(c["ex"])
+            res = {rule: det.score_extracted(ex, rule, fn) for rule in ("mean", "run")}
+            tr = next((t for t in res["mean"]["tracks"] if t["deciding"]), None)
+            clips.append({"path": c["path"], "group": g, "y": c["y"], "frames": len(ex["times"]),
+                          "mean": res["mean"]["score"], "run": res["run"]["score"],
+                          "drift": tr["identity_drift"] if tr else float("nan"),
+                          "frame_scores": [s for e in res["mean"]["timeline"] for s in [e["score"]] if s is not None]})
+    y = np.array([c["y"] for c in clips])
+    out = {"n_clips": len(clips), "groups": len(groups), "clips": clips}
+    for k in ("mean", "run", "drift"):
+        s = np.array([np.nan if c[k] is None else c[k] for c in clips], np.float64)
+        ok = ~np.isnan(s)
+        out[f"auc_{k}"] = metrics.roc_auc(y[ok], s[ok])
+    fy = np.concatenate([[c["y"]] * len(c["frame_scores"]) for c in clips])
+    out["auc_frames"] = metrics.roc_auc(fy, np.concatenate([c["frame_scores"] for c in clips]))
+    return out
