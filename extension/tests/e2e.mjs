@@ -170,6 +170,8 @@ async function openPanel(page, src) {
         bars: [...c.querySelectorAll('rect.bar')].map(box), labels: [...c.querySelectorAll('text.ylabel, text')].filter((t) => !t.closest('title')).map(box) })),
       faceLabels: [...overlay.querySelectorAll('.face span')].map(box),
       media: (() => { const m = [...document.querySelectorAll('img, video, audio')].find((e) => (e.currentSrc || e.src) === s || (e.currentSrc || e.src).slice(0, 64) === s); return m ? box(m) : null; })(),
+      otherMedia: [...document.querySelectorAll('img, video, audio')].filter((e) => (e.currentSrc || e.src) !== s && (e.currentSrc || e.src).slice(0, 64) !== s)
+        .map(box).filter((r) => r.width > 1 && r.height > 1),
       text: panel.textContent, box: panel.getBoundingClientRect().toJSON(), side: host.getAttribute('data-fakescope-panel-side'),
       detectors: [...panel.querySelectorAll('.det')].map((d) => ({ name: d.getAttribute('data-detector'), cls: d.className, text: d.textContent,
         card: (d.querySelector('a') || {}).href || null, scale: Boolean(d.querySelector('.scale')) })),
@@ -229,7 +231,10 @@ function checkPanel(name, p) {
     for (const l of c.labels) for (const b of c.bars) assert.ok(!intersects(l, b), `${name} ${c.id}: a chart label over a bar ${JSON.stringify(l)} ${JSON.stringify(b)}`);
   }
   for (const f of p.faceLabels) assert.ok(inside(f, p.media), `${name}: a face label outside its media ${JSON.stringify(f)}`);
-  (layout.panels ||= {})[name] = { side: p.side, tracks: p.tracks, heading_lines: p.headingLines, charts: p.chartGeometry.map((c) => c.id) };
+  assert.ok(p.media && !intersects(p.box, p.media), `${name}: the panel covers its own media`);
+  // Other media: as few as the page leaves room for (recorded; the video's panel has a free place and must take it).
+  const coveredMedia = p.otherMedia.filter((r) => intersects(p.box, r)).length;
+  (layout.panels ||= {})[name] = { side: p.side, tracks: p.tracks, heading_lines: p.headingLines, charts: p.chartGeometry.map((c) => c.id), covered_media: coveredMedia };
 }
 
 const extDir = testCopy();
@@ -376,6 +381,7 @@ try {
     `video badge jumped when its panel opened: ${JSON.stringify(vBadgeBefore)} -> ${JSON.stringify(vBadgeAfter)}`);
   layout.video_badge_still = true;
   checkPanel('clip', vid);
+  assert.equal(layout.panels.clip.covered_media, 0, 'the video panel takes the free place below it, covering no other media');
   assert.ok(vid.faces > 0 && !vid.overlayHidden, `face boxes drawn on the video (${vid.faces})`);
   assert.equal(Number(vid.frameT), withFaces[0].t, 'boxes of the frame shown');
   assert.ok(!intersects(vid.box, vbox), 'panel beside the video');

@@ -170,6 +170,7 @@ def test_layout_geometry(e2e_run):
     assert all(p["heading_lines"] == 1 for p in lay["panels"].values())
     assert lay["panels"]["clip"]["charts"] == ["frames"] and lay["panels"]["speech"]["charts"] == ["segments"]
     assert lay["video_badge_still"] is True
+    assert lay["panels"]["clip"]["covered_media"] == 0  # the page leaves the video's panel a free place
     assert lay["audio_badge_side"] == {"page": "above", "grid": "above"}
     assert lay["mini_badge_share"]["w48"] < 0.25 and lay["mini_badge_share"]["w64"] < 0.15
     assert lay["face_labels"]["w64"]["labels"] == 0 and lay["face_labels"]["w360"]["labels"] >= 1
