@@ -284,6 +284,19 @@ def wait_idle(srv: RunningServer, timeout: float = 60) -> None:
     raise AssertionError("the server did not become idle")
 
 
+def assert_unharmed(srv: RunningServer, bystander) -> None:
+    """After a run of hostile cases: the bystander's checks all ended right, nothing crashed, no temp file
+    is left, and the server still answers healthy."""
+    wait_idle(srv)
+    bystander.__exit__()
+    bystander.assert_undisturbed()
+    wait_idle(srv)
+    assert srv.leftover_files() == []
+    log = srv.log.read_text(errors="replace")
+    assert "Traceback" not in log and "crashed" not in log, log[-3000:]
+    assert requests.get(srv.url + "/api/v1/health", timeout=10).json()["status"] == "ok"
+
+
 def assert_clean_outcome(srv: RunningServer, resp: requests.Response, case: str) -> dict:
     """A clear 4xx JSON refusal, or an accepted check that ends failed with a clear (non-internal) code or
     done with a well-formed result (each detector a verdict, or not applicable with a reason)."""
