@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import shutil
 import subprocess
 import threading
@@ -175,15 +176,54 @@ def sample_photo() -> Path:
 
 
 def espeak() -> str | None:
-    """Debian's espeak-ng (apt-get install -y espeak-ng): formant speech synthesis, no model weights."""
+    """Debian's espeak-ng (apt-get install -y espeak-ng): formant speech synthesis, no model weights. None when it
+    is missing, or when FAKESCOPE_E2E_SPEECH=synth asks for the built-in babble (to test that path)."""
+    if os.environ.get("FAKESCOPE_E2E_SPEECH") == "synth":
+        return None
     return shutil.which("espeak-ng") or shutil.which("espeak")
 
 
-def make_media(root: Path, ffmpeg: str, tts: str) -> None:
+def synth_babble(dest: Path, seconds: float = 12.0, sr: int = 16000) -> None:
+    """Speech-like babble without any TTS: a glottal pulse train (F0 about 110 Hz, drifting) through three vowel
+    formant resonators, one syllable of 0.14-0.28 s at a time with a short noise burst as its consonant and a
+    pause now and then. Seeded, so the same bytes everywhere. The shipped speech detector takes it for speech
+    (about 12 s: 6 scored windows), which is all the browser test needs: a Voice chart to click."""
+    import numpy as np
+    import soundfile as sf
+    from scipy.signal import lfilter
+
+    vowels = ((730, 1090, 2440), (530, 1840, 2480), (270, 2290, 3010), (570, 840, 2410), (300, 870, 2240))
+    rng = np.random.default_rng(7)
+
+    def resonator(x, f, bw):
+        r = np.exp(-np.pi * bw / sr)
+        return lfilter([1 - r], [1, -2 * r * np.cos(2 * np.pi * f / sr), r * r], x)
+
+    parts, t = [], 0.0
+    while t < seconds:
+        n = int(rng.uniform(0.14, 0.28) * sr)
+        f0 = 110 + 25 * np.sin(t * 1.3) + rng.uniform(-8, 8)
+        pulses = (np.diff(np.floor(np.cumsum(np.full(n, f0 / sr))), prepend=0) > 0).astype(float)
+        source = lfilter([1], [1, -0.97], pulses)  # the glottal spectrum's tilt
+        vowel = vowels[rng.integers(len(vowels))]
+        voiced = sum(resonator(source, f, bw) * g for f, bw, g in zip(vowel, (80, 100, 140), (1.0, 0.6, 0.3)))
+        burst = resonator(rng.normal(0, 0.3, int(0.03 * sr)), rng.uniform(2500, 5000), 800)
+        seg = np.concatenate([burst * 0.5, voiced * np.sin(np.linspace(0, np.pi, n)) ** 0.6])
+        parts.append(seg)
+        t += len(seg) / sr
+        if rng.random() < 0.18:
+            gap = int(rng.uniform(0.08, 0.25) * sr)
+            parts.append(np.zeros(gap))
+            t += gap / sr
+    x = np.concatenate(parts)
+    sf.write(dest, (0.5 * x / np.abs(x).max()).astype(np.float32), sr, subtype="PCM_16")
+
+
+def make_media(root: Path, ffmpeg: str, tts: str | None) -> None:
     """Every medium is made here from nothing but installed software (no ../shared): photo / inline / members-only
     portrait / fake.jpg: four different crops of one real face photo (different bytes, so four checks); clip: that
     face as a 3 s H.264 + AAC video with a sine track (and its WebM twin); speech: about 13 s of espeak-ng speech
-    (several windows for the audio chart); sd.png: a PNG with a Stable Diffusion `parameters` chunk; bars.webm:
+    (several windows for the audio chart), or 12 s of synthesised babble where espeak-ng is missing; sd.png: a PNG with a Stable Diffusion `parameters` chunk; bars.webm:
     a video with no face and no soundtrack."""
     from PIL import Image, ImageOps
 
@@ -211,8 +251,11 @@ def make_media(root: Path, ffmpeg: str, tts: str) -> None:
     # No face, no soundtrack: a video no detector can judge ("not applicable", with the plain reasons).
     run([ffmpeg, "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=10", "-t", "2", "-c:v", "libvpx",
          "-deadline", "realtime", "-cpu-used", "8", "-an", str(root / "media/bars.webm")])
-    raw = root / "speech-22k.wav"
-    run([tts, "-v", "en-us", "-s", "150", "-w", str(raw), SPEECH])
+    raw = root / "speech-raw.wav"
+    if tts:
+        run([tts, "-v", "en-us", "-s", "150", "-w", str(raw), SPEECH])
+    else:
+        synth_babble(raw)
     run([ffmpeg, "-y", "-i", str(raw), "-ac", "1", "-ar", "16000", str(root / "media/speech.wav")])
     # The same speech again under /slow/: served a trickle at a time (PageHandler), so a check of it stays
     # in "downloading" for as long as the test needs (the server-went-away scenario).

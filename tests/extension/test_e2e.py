@@ -19,7 +19,7 @@ import sys
 import pytest
 import requests
 
-from ext_env import EXT_DIR, REPO, require
+from ext_env import EXT_DIR, REPO
 from ext_page import PageServer, espeak, make_media
 from ext_server import FakeScopeServer, free_port
 
@@ -34,10 +34,8 @@ def e2e_env(tmp_path_factory, node, node_modules):
     The media are made here (make_media): no browser test needs ../shared."""
     from fakescope.server.media.decode import ffmpeg_exe
 
-    tts = espeak()
-    require(tts is not None, "espeak-ng not found (it speaks the test audio): apt-get install -y espeak-ng")
     root = tmp_path_factory.mktemp("e2e")
-    make_media(root / "site", ffmpeg_exe(), tts)
+    make_media(root / "site", ffmpeg_exe(), espeak())  # espeak-ng speech, else synthesised babble
     (root / "tmp").mkdir()
     SHOTS.mkdir(parents=True, exist_ok=True)
     with FakeScopeServer(root / "data", root / "tmp") as server, PageServer(root / "site") as site, \
