@@ -101,7 +101,9 @@ def track_lines(result: dict) -> list[str]:
         return [_line(t.get("track") or track_of(t.get("detector")),
                       t.get("label") or track_name(t.get("track") or t.get("detector"), title(t.get("detector"))),
                       t.get("verdict"), t.get("score"), advisory(t.get("detector"), t.get("advisory")),
-                      t.get("reason")) for t in tracks]
+                      # the detector's plain reason ("No speech found") before the track's own (may be internal)
+                      (dets.get(t.get("detector")) or {}).get("plain_reason") or t.get("plain_reason")
+                      or t.get("reason")) for t in tracks]
     if "applied" in result or "not_applied" in result:
         out = [_line(track_of(a.get("detector")), track_name(a.get("detector"), title(a.get("detector"))),
                      a.get("verdict"), a.get("score"), advisory(a.get("detector"), a.get("advisory")))

@@ -100,7 +100,9 @@ export function trackLines(result = {}) {
       if (!t || typeof t !== 'object') continue;
       const det = t.detector || null;
       const name = t.label || trackName(t.track || det, titleOf(det));
-      lines.push(line(t.track || trackOf(det), name, det, t.verdict, t.score, advisoryOf(det, t.advisory), t.reason || t.plain_reason));
+      // The detector's plain reason ("No speech found") before the track's own, which may be internal.
+      const plain = (about[det] && about[det].plain_reason) || t.plain_reason || t.reason;
+      lines.push(line(t.track || trackOf(det), name, det, t.verdict, t.score, advisoryOf(det, t.advisory), plain));
     }
     return lines;
   }

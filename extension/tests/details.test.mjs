@@ -216,3 +216,12 @@ test('without applied / not_applied lists the track lines come from the detector
     { detector: 'face_manipulation', verdict: 'not_applicable', score: null, plain_reason: 'No face found' }] });
   assert.deepEqual(d.tracks.map((t) => t.text), ['Voice: likely authentic · 10 % likely manipulated', 'Faces: not applicable (no face found)']);
 });
+
+test('a track that did not apply gives the plain reason of its detector, not the internal one', () => {
+  const d = detailsModel({
+    verdict: 'uncertain', score: null,
+    tracks: [{ track: 'voice', label: 'Voice', detector: 'audio_speech', verdict: 'not_applicable', score: null, reason: 'silence found: 0.2 s of speech' }],
+    detectors: [{ detector: 'audio_speech', verdict: 'not_applicable', score: null, plain_reason: 'No speech found' }],
+  });
+  assert.deepEqual(d.tracks.map((t) => t.text), ['Voice: not applicable (no speech found)']);
+});

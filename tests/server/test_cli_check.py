@@ -261,3 +261,12 @@ def test_readable_prefers_a_tracks_list_and_tolerates_odd_entries():
     text = readable(_result(tracks=[{"track": "voice", "label": "Voice", "verdict": "likely_real", "score": 0.12,
                                      "detector": "audio_speech"}, "junk", {"track": "faces", "verdict": "not_applicable"}]))
     assert text.splitlines()[1:3] == ["  Voice: likely authentic · 12 % likely manipulated", "  Faces: not applicable"]
+
+
+def test_readable_track_reasons_are_the_plain_ones():
+    from fakescope.server.wording import track_lines
+
+    result = {"tracks": [{"track": "voice", "label": "Voice", "detector": "audio_speech", "verdict": "not_applicable",
+                          "score": None, "reason": "silence found: 0.2 s of speech"}],
+              "detectors": [{"detector": "audio_speech", "verdict": "not_applicable", "plain_reason": "No speech found"}]}
+    assert track_lines(result) == ["Voice: not applicable (no speech found)"]
