@@ -9,6 +9,7 @@ from typing import Callable
 from urllib.parse import urljoin
 
 import requests
+import urllib3
 
 from ..errors import ApiError, disk_full
 from . import deadline
@@ -75,7 +76,7 @@ def _stream(resp, url, dest, max_bytes, started, deadline_s, read_timeout, progr
     size = 0
     try:
         with open(dest, "wb") as out:
-            for chunk in resp.iter_content(CHUNK):
+            for chunk in _pieces(resp):
                 size += len(chunk)
                 if size > max_bytes:  # Content-Length can lie or be absent: count what arrives
                     raise too_large(max_bytes)
@@ -95,6 +96,19 @@ def _stream(resp, url, dest, max_bytes, started, deadline_s, read_timeout, progr
             raise
         raise full from None
     return Download(Path(dest), url, resp.headers.get("content-type", ""), size)
+
+
+def _pieces(resp):
+    """The body as it arrives, at most CHUNK bytes a piece. iter_content(CHUNK) waits for a whole chunk, so a
+    server trickling bytes kept the loop from seeing a cancel for minutes; read1 returns what has arrived.
+    urllib3's errors are raised as the requests errors iter_content would raise."""
+    try:
+        while piece := resp.raw.read1(CHUNK, decode_content=True):
+            yield piece
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.exceptions.ConnectionError(f"read timed out ({exc})") from None
+    except urllib3.exceptions.HTTPError as exc:  # a broken or badly encoded body
+        raise requests.exceptions.ChunkedEncodingError(str(exc)) from None
 
 
 def _timeout(deadline_s: float, stalled: str) -> ApiError:

@@ -200,6 +200,9 @@ class _Hostile(http.server.BaseHTTPRequestHandler):
             chunk, pause = (b" ", 0.2) if path.startswith("/drip") else (os.urandom(64 * 1024), 0.0)
             limit = 50_000_000 if path == "/oversize-unannounced" else None
             return self._stream(path, first, chunk, pause, limit)
+        if path == "/trickle":  # an honest Content-Length, then one byte every 0.2 s (a slow, real file)
+            self._head("image/jpeg", length=1_000_000)
+            return self._stream(path, noise_image(5)[:4096], b" ", 0.2, 1_000_000)
         if path == "/oversize-announced":
             self._head("image/jpeg", length=50_000_000)
             return self._stream(path, b"", os.urandom(64 * 1024), 0.0, 50_000_000)
