@@ -106,7 +106,7 @@ export function detailsModel(result, serverUrl = '') {
   const otherMetadata = [];
   for (const d of result.detectors || []) {
     for (const e of d.evidence || []) {
-      const item = { sentence: e.sentence || evidenceFallback(e), detail: markCut(e.detail || ''), kind: e.kind || '' };
+      const item = { sentence: e.sentence || evidenceFallback(e), detail: e.detail || '', kind: e.kind || '' };
       (e.indicates === 'ai_generated' ? evidence : otherMetadata).push(item);
     }
   }
@@ -193,17 +193,6 @@ function titleOf(name, detectors) {
   if (!name) return null;
   const d = (detectors || []).find((x) => x.detector === name);
   return (d && d.about && d.about.title) || name;
-}
-
-/**
- * The server quotes metadata values cut to 120 characters (PNG text) or 80 (EXIF, Software) without saying
- * so ("Model: v1-5-"): a value of exactly that length was cut, so it gets the ellipsis it lacks.
- */
-export function markCut(detail) {
-  const m = /^(PNG text chunk '[^']*' \([^)]*(?:\([^)]*\)[^)]*)*\): |PNG Software = |EXIF [^=]+ = )([\s\S]*)$/.exec(detail);
-  if (!m || m[2].endsWith('…')) return detail;
-  const limit = m[1].startsWith('PNG text') ? 120 : 80;
-  return m[2].length === limit ? `${detail}…` : detail;
 }
 
 function evidenceFallback(e) {

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  detailsModel, detectorLine, detectorModel, errorView, markCut, pendingView, timingLines, viewForCheck,
+  detailsModel, detectorLine, detectorModel, errorView, pendingView, timingLines, viewForCheck,
 } from '../lib/details.js';
 
 // Shaped like the server's check object (server brief: check object + result).
@@ -200,14 +200,6 @@ test('a result with a `tracks` list is preferred over `applied`; odd entries are
     tracks: [{ track: 'voice', label: 'Voice', verdict: 'uncertain', score: 0.4, detector: 'audio_speech' }, null, { track: 'faces', verdict: 'not_applicable' }],
   });
   assert.deepEqual(d.tracks.map((t) => t.text), ['Voice: uncertain · 40 % likely manipulated', 'Faces: not applicable']);
-});
-
-test('metadata values the server cut get the ellipsis they lack; whole ones stay as they are', () => {
-  const head = "PNG text chunk 'parameters' (Stable Diffusion (AUTOMATIC1111) generation parameters): ";
-  assert.equal(markCut(head + 'x'.repeat(120)), `${head}${'x'.repeat(120)}…`);
-  assert.equal(markCut(head + 'a cat'), `${head}a cat`);
-  assert.equal(markCut(`EXIF Software = ${'y'.repeat(80)}`), `EXIF Software = ${'y'.repeat(80)}…`);
-  assert.equal(markCut('C2PA manifest (valid)'), 'C2PA manifest (valid)');
 });
 
 test('without applied / not_applied lists the track lines come from the detectors', () => {

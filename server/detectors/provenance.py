@@ -26,6 +26,12 @@ _XMP_DST = re.compile(rb"DigitalSourceType[^>]*?(?:>|=\s*[\"'])\s*([^<\"']+)", r
 MAX_SCAN_BYTES = 16 << 20   # metadata lives in the first segments; never read a whole large video
 
 
+def clip(text: str, limit: int) -> str:
+    """A metadata value shortened for the evidence line, with an ellipsis when cut (never "Model: v1-5-")."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 def _ev(kind: str, detail: str, ai: bool = True) -> dict:
     return {"kind": kind, "detail": detail, "indicates": "ai_generated" if ai else "info"}
 
@@ -98,10 +104,10 @@ def png_text_evidence(path) -> list[dict]:
     out = []
     for key, label in GENERATOR_TEXT_KEYS.items():
         if key in chunks and str(chunks[key]).strip():
-            out.append(_ev("png_text", f"PNG text chunk '{key}' ({label}): {str(chunks[key])[:120]}"))
+            out.append(_ev("png_text", f"PNG text chunk '{key}' ({label}): {clip(str(chunks[key]), 120)}"))
     sw = str(chunks.get("Software", ""))
     if sw and GENERATOR_SOFTWARE.search(sw):
-        out.append(_ev("png_text", f"PNG Software = {sw[:80]}"))
+        out.append(_ev("png_text", f"PNG Software = {clip(sw, 80)}"))
     return out
 
 
@@ -117,7 +123,7 @@ def exif_evidence(path) -> list[dict]:
     for tag, label in ((0x0131, "Software"), (0x010E, "ImageDescription"), (0x013B, "Artist")):
         val = str(exif.get(tag, "") or "")
         if val and GENERATOR_SOFTWARE.search(val):
-            out.append(_ev("exif", f"EXIF {label} = {val[:80]}"))
+            out.append(_ev("exif", f"EXIF {label} = {clip(val, 80)}"))
     return out
 
 

@@ -13,12 +13,13 @@ from fakescope.server.media.decode import load_audio, load_image
 from fakescope.server.verdict import band
 
 SLOW_SECONDS = 8.0
+BLOCK_SECONDS = 180.0
 
 
 @register
 class MeanPixelProbe(Detector):
     """Score = mean pixel value / 255. A pure red image is 'slow' (8 s of progress steps) so tests can
-    cancel it or fill the queue."""
+    cancel it or fill the queue; a pure blue one blocks until cancelled."""
 
     name = "test_mean_pixel"
     kinds = ("image",)
@@ -26,6 +27,11 @@ class MeanPixelProbe(Detector):
     def predict(self, media, ctx):
         img = load_image(media.path)
         r, g, b = (float(img[..., c].mean()) for c in range(3))
+        if r < 5 and g < 5 and b > 250:  # pure blue: runs until cancelled (at most BLOCK_SECONDS), so a
+            steps = int(BLOCK_SECONDS / 0.05)  # cancel test never races the check's own end on a loaded machine
+            for i in range(steps):
+                ctx.progress("scoring image", i / steps)
+                time.sleep(0.05)
         if r > 250 and g < 5 and b < 5:
             steps = int(SLOW_SECONDS / 0.05)
             for i in range(steps):

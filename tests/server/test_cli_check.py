@@ -183,11 +183,11 @@ def test_oversized_image_upload_fails_with_our_message(running, tmp_path):
 def test_ctrl_c_cancels_the_check_on_the_server(running, tmp_path):
     import signal
 
-    red = tmp_path / "red.png"
-    red.write_bytes(solid_png((255, 0, 0), size=(73, 73)))  # the 8 s probe image, distinct bytes
+    blue = tmp_path / "blue.png"
+    blue.write_bytes(solid_png((0, 0, 255), size=(73, 73)))  # blocks until cancelled: no race with its own end
     # SIGINT back to its default in the child: a test run started in the background (`cmd &` in a script)
     # inherits SIGINT as ignored, and Python then installs no KeyboardInterrupt handler at all
-    proc = subprocess.Popen([sys.executable, str(LAUNCHER), "check", str(red), "--server", running.url],
+    proc = subprocess.Popen([sys.executable, str(LAUNCHER), "check", str(blue), "--server", running.url],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 60
@@ -195,7 +195,7 @@ def test_ctrl_c_cancels_the_check_on_the_server(running, tmp_path):
     while check is None or check["status"] != "running":
         assert time.time() < deadline, "the check never started"
         time.sleep(0.1)
-        check = next((c for c in _history(running) if c["source"].get("filename") == "red.png"
+        check = next((c for c in _history(running) if c["source"].get("filename") == "blue.png"
                       and c["status"] in ("queued", "running")), None)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)

@@ -147,3 +147,11 @@ def test_c2pa_manifest_of_a_camera_capture_is_info_only(tmp_path):
     res = check(_sign(tmp_path, "digitalCapture"))
     assert res["verdict"] == "not_applicable"
     assert res["evidence"] and res["evidence"][0]["kind"] == "c2pa" and res["evidence"][0]["indicates"] == "info"
+
+
+def test_a_long_metadata_value_is_cut_with_an_ellipsis():
+    from fakescope.server.detectors.provenance import clip
+
+    assert clip("Steps: 20, Sampler: Euler a, Model: v1-5-pruned-emaonly", 40) == "Steps: 20, Sampler: Euler a, Model: v1-…"
+    assert len(clip("x" * 500, 120)) == 120 and clip("x" * 500, 120).endswith("…")
+    assert clip("short value", 80) == "short value" and clip("two\n  lines", 80) == "two lines"
