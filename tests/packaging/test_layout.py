@@ -1,6 +1,7 @@
 """The shape of the installed code: no import circle between modules of fakescope.server and
 fakescope.training (every import counts, also one inside a function), no probe or one-off study inside the
-installed training package, and every model package of training/ made of the same modules."""
+installed training package, and every model package of training/ holding the same modules (a model may keep
+more beside them, e.g. the face clips or extra data sources)."""
 from __future__ import annotations
 
 import ast
@@ -87,8 +88,7 @@ def test_model_packages_share_one_shape(repo_root):
     training = Path(repo_root) / "training"
     for model in MODEL_PACKAGES:
         names = {f.stem for f in (training / model).glob("*.py")}
-        assert {"data", "features", "heads", "recipe"} <= names, (model, names)
-        assert names <= MODEL_MODULES | {"folds", "shortcuts", "video", "comparison_heads"}, (model, names)
+        assert MODEL_MODULES <= names, (model, sorted(MODEL_MODULES - names))
 
 
 def test_no_probe_in_the_installed_package(repo_root):

@@ -107,7 +107,7 @@ are the kokoro and vits rows of the family table below. Heads compared on the sa
 The encoder is frozen in every row (`attention_frames` pools its cached frames with a learned attention
 instead of fixed statistics, `training/audio/comparison_heads.py`; measured on the source folds only: each fold
 trains a Keras model, about a minute on the 2-core CPU). Fine-tuning the encoder on every fold waits for
-a GPU: `python -m fakescope.training.speech_finetune --folds A,B` probes it on the CPU (the top layer of a
+a GPU: `python experiments/speech_finetune.py --folds A,B` probes it on the CPU (the top layer of a
 Keras twin of the encoder, `server/encoders/whisper_keras.py`, trained with a linear head on the clean
 windows of a fold, against the same pipeline with the layer frozen; ~10 minutes per fold here), writing
 `runs/audio/finetune_probe.json`; its figures are not on this card because this command does not run it."""),

@@ -72,11 +72,11 @@ def non_speech_embeddings(n: int, seed: int, variants: int, aug_seed: int, layer
     """Embeddings of generated non-speech (training.augment.nonspeech): [clean, degraded 1..variants]; from the
     whole encoder, or from its first `layers` layers."""
     spec = speech.spec_at_depth(layers)
-    from fakescope.training.augment import nonspeech as synth_audio
+    from fakescope.training.augment import nonspeech
 
     def make(k: int):
         def run():
-            w, _ = synth_audio.non_speech_set(n, seed)
+            w, _ = nonspeech.non_speech_set(n, seed)
             if k:
                 w, _ = aug.augment_batch(w, seed=aug_seed * 1000 + 700 + k)
             return np.stack([speech.window_embedding(x, spec) for x in w]).astype(np.float32)

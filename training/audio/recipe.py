@@ -14,15 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
+from fakescope.training.audio import folds as audio_folds
 from fakescope.training.audio.data import AudioData, variants
-from fakescope.training.config import limit_threads, repo_root
 from fakescope.training.audio.features import features, gate_kind
 from fakescope.training.audio.heads import fit_head, shipped_config
 from fakescope.training.audio.shortcuts import training_weights
-from fakescope.training.audio import folds as audio_folds
-from fakescope.training.audio.evaluate import evaluate  # noqa: F401  (the recipe's second entry point)
-
-
+from fakescope.training.config import limit_threads, repo_root
 
 
 def fit_detector(cfg: dict, data: AudioData, feats: list[np.ndarray], weights=None) -> dict:
@@ -56,3 +53,9 @@ def train(cfg: dict, out_dir: Path, smoke: bool = False, log=print) -> dict:
         done["published"] = str(dest.relative_to(repo_root()))
     (out_dir / "train_log.json").write_text(json.dumps(done, indent=2))
     return done
+
+
+def evaluate(cfg: dict, smoke: bool = False) -> dict:
+    from fakescope.training.audio.evaluate import evaluate as evaluate_audio
+
+    return evaluate_audio(cfg, smoke)
