@@ -17,7 +17,9 @@ def test_wheel_installs_only_the_fakescope_namespace(repo_root, tmp_path):
     # every subpackage of the repository folders is there, with its data files
     for must in ("fakescope/server/cli.py", "fakescope/server/openapi.json", "fakescope/server/encoders/artifacts.py",
                  "fakescope/server/detectors/base.py", "fakescope/training/cli.py",
-                 "fakescope/training/configs/audio.json"):
+                 "fakescope/training/configs/audio.json", "fakescope/training/evaluation/measure.py",
+                 "fakescope/training/audio/recipe.py", "fakescope/training/face/recipe.py",
+                 "fakescope/training/aigen/recipe.py", "fakescope/training/augment/image.py"):
         assert must in names, must
 
 
