@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
 
+from fakescope.server.modelstore import sha256_file
+
 PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 MIN_SIDE = 200  # smaller files are icons, buttons and thumbnails, not pictures people share
 
@@ -177,12 +179,7 @@ def package(name: str) -> Package:
     return next(p for p in PACKAGES if p.name == name)
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+sha256_of = sha256_file  # the project's one file hasher (server.modelstore)
 
 
 def verify(path: Path, pkg: Package) -> None:
