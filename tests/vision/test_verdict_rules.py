@@ -167,3 +167,17 @@ def test_roles_are_per_content_type():
     assert advisory_for(entry, "face_video") is False
     assert advisory_for(entry, "face_picture") is True   # unmeasured type: the overall figures
     assert advisory_for(entry, None) is True
+
+
+def test_the_shipped_face_model_has_measured_roles_per_content_type(repo_root):
+    """`fakescope evaluate face` writes the face model's figures per content type (training/face/roles.py);
+    the server's role for each type follows them, whatever they are."""
+    import json
+
+    entry = json.loads((repo_root / "models" / "manifest.json").read_text())["models"]["face_manipulation"]
+    roles = entry["content_roles"]
+    assert set(roles) == {"face_picture", "face_video"}
+    for content, figures in roles.items():
+        assert 0.0 <= figures["heldout_worst_auc"] <= figures["heldout_auc"] <= 1.0
+        assert advisory_for(entry, content) is is_advisory(figures["heldout_auc"], figures["heldout_worst_auc"])
+    assert roles["face_picture"]["heldout_auc"] == entry["heldout_auc"]  # pictures: the headline folds

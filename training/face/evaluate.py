@@ -270,6 +270,7 @@ def evaluate_face(cfg: dict, smoke: bool = False) -> dict:
     res["heldout_auc"] = res["fold_kinds"]["headline"]["mean"]
     res["heldout_worst_auc"] = res["fold_kinds"]["headline"]["worst"]
     from fakescope.training.face.card import write_face_v2_card
+    from fakescope.training.face.roles import content_roles
 
     names = [f"{s_} {'fake' if l_ else 'real'}" for s_, l_ in zip(src[ok], y[ok])]
     plots = {"oof": (y[ok], oof[ok], cal_apply(oof[ok], cal), names)}
@@ -282,7 +283,7 @@ def evaluate_face(cfg: dict, smoke: bool = False) -> dict:
         input_spec={"crop": f"YuNet box, square, margin 1.3, {ENCODER_CROP} px -> {ENCODER_SIZE} px, JPEG q90",
                     "encoder": f"clip_vit_b16_int8 at {ENCODER_SIZE} px",
                     "features": FEATURE_SPEC, "video": {**V.serving_video(cfg), "rule": rule}},
-        calibration=cal, thresholds=th,
+        calibration=cal, thresholds=th, content_roles=content_roles(res, rule),
         metrics_={"loso": res["loso"], "lofo": res["lofo"],
                   "source_folds": {k: {"auc": v["auc"], "auc_degraded": v["auc_degraded"]} for k, v in sf.items()},
                   "video_auc": res["video"][f"auc_{rule}"], "video_real_called_fake": res["video"]["real_called_fake"],
