@@ -121,7 +121,7 @@ def test_a_wrong_model_file_is_refused():
 
 
 @pytest.mark.slow
-def test_card_folds_reproduce_from_the_training_code(repo_root):
+def test_card_folds_reproduce_from_the_training_code(repo_root, shared_dir):
     """Re-fit three of the card's folds (the mixed source and two generator/camera pairs) with the recipe's
     code and features: the card's AUCs must come back exactly (features are cached under .cache/)."""
     card = json.loads((repo_root / "models" / "cards" / "aigen_metrics.json").read_text())

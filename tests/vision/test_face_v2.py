@@ -131,7 +131,7 @@ def test_training_and_serving_compute_the_same_features(detector, face_jpg, tmp_
     assert np.array_equal(D.features(data, "clean", tmp_path, log=None), trained)  # cached copy identical
 
 
-def test_shipped_head_on_dataset_files_matches_evaluate(detector, shipped):
+def test_shipped_head_on_dataset_files_matches_evaluate(detector, shipped, shared_dir):
     """Files that `evaluate face` scored through the training feature cache give the same calibrated
     scores through the serving path (decode -> YuNet -> crop -> CLIP -> head), and the spot check holds
     both classes."""
