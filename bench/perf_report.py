@@ -13,6 +13,15 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 
 
+def save_result(name: str, res: dict) -> int:
+    """A bench script's result: bench/results/<name>.json and the same JSON on stdout. Returns exit status 0."""
+    out_dir = REPO / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"{name}.json").write_text(json.dumps(res, indent=2))
+    print(json.dumps(res, indent=2))
+    return 0
+
+
 def machine() -> dict:
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
                 if ln.startswith("model name")), platform.processor() or "?")

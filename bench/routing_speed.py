@@ -16,7 +16,6 @@ acts when it decides). Media are made here (matplotlib's bundled portrait, synth
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -101,11 +100,9 @@ def main() -> int:
                      "face_photo_detectors_applied": calls[(mode, "face")]}
     res["face_photo_ratio_unrouted_over_routed"] = round(res["unrouted"]["face_photo_ms_p50"]
                                                          / res["routed"]["face_photo_ms_p50"], 2)
-    out_dir = REPO / "bench" / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "routing_speed.json").write_text(json.dumps(res, indent=2))
-    print(json.dumps(res, indent=2))
-    return 0
+    from perf_report import save_result
+
+    return save_result("routing_speed", res)
 
 
 if __name__ == "__main__":

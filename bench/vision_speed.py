@@ -15,7 +15,6 @@ Writes bench/results/vision_speed.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import subprocess
@@ -127,11 +126,9 @@ def main() -> int:
     res["rss_mb_peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     res["rss_budget_mb"] = 1536
     res["rss_meets_budget"] = res["rss_mb_peak"] <= 1536
-    out_dir = REPO / "bench" / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "vision_speed.json").write_text(json.dumps(res, indent=2))
-    print(json.dumps(res, indent=2))
-    return 0
+    from perf_report import save_result
+
+    return save_result("vision_speed", res)
 
 
 if __name__ == "__main__":
