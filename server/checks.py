@@ -17,7 +17,7 @@ from .errors import ApiError, disk_full
 from .jobs import Job
 from .media.acquire import Source, acquire
 from .media.decode import DecodeError
-from .store import Store, _alive
+from .store import Store, process_alive
 
 log = logging.getLogger("fakescope.checks")
 ACQUIRE_SHARE = 0.3  # progress bar: acquisition fills 0..0.3, detectors 0.3..1
@@ -81,7 +81,7 @@ class Pipeline:
         removed = 0
         for d in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*-*"):
             pid = d.name[len(WORKDIR_PREFIX):].split("-", 1)[0]
-            if d.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            if d.is_dir() and pid.isdigit() and not process_alive(int(pid)):
                 shutil.rmtree(d, ignore_errors=True)
                 removed += 1
         return removed
@@ -164,11 +164,12 @@ class Pipeline:
         """Run the applicable detectors on an acquired Media and combine their verdicts."""
         # The face model runs before the whole-image model: when it speaks for a face picture (content
         # routing, verdict.face_speaks_for_picture) the whole-image encoder call is not paid at all.
-        dets = sorted(self.applicable(media.kind), key=lambda d: verdict.track_of({"detector": d.name})[0] != "faces")
+        track = {d.name: verdict.track_of({"detector": d.name})[0] for d in self.applicable(media.kind)}
+        dets = sorted(self.applicable(media.kind), key=lambda d: track[d.name] != "faces")
         results = []
         for i, det in enumerate(dets):
-            face = next((r for r in results if r["detector"] == "face_manipulation"), None)
-            if verdict.track_of({"detector": det.name})[0] == "picture" and verdict.face_speaks_for_picture(face):
+            face = next((r for r in results if track[r["detector"]] == "faces"), None)
+            if track[det.name] == "picture" and verdict.face_speaks_for_picture(face):
                 results.append(det.not_applicable("the face fills the picture: the face model judges it"))
                 continue
             def report(stage, fraction, i=i):

@@ -127,7 +127,7 @@ class Store:
         db = self._conn()
         pids = [r[0] for r in db.execute("SELECT DISTINCT owner_pid FROM checks WHERE status IN "
                                          "('queued', 'running')").fetchall()]
-        dead = [p for p in pids if not _alive(p) or p == os.getpid()]
+        dead = [p for p in pids if not process_alive(p) or p == os.getpid()]
         err = json.dumps({"code": "interrupted", "message": "the server stopped before this check finished"})
         n = 0
         for pid in dead:
@@ -209,7 +209,7 @@ def _check(row: sqlite3.Row) -> dict:
             "error": json.loads(row["error"]) if row["error"] else None}
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
