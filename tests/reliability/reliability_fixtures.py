@@ -20,7 +20,7 @@ import requests
 from PIL import Image
 
 from fakescope.server.media.decode import ffmpeg_exe
-from server_fixtures import RunningServer, noise_image, solid_png
+from server_fixtures import Redirects, RunningServer, noise_image, solid_png
 
 # Small caps keep every hostile case cheap; a 1 s read timeout and a 4 s whole-download deadline bound the
 # slow ones. Two workers, so one check can run beside another (the bystander).
@@ -177,7 +177,7 @@ class HostileSite:
         self.httpd.server_close()
 
 
-class _Hostile(http.server.BaseHTTPRequestHandler):
+class _Hostile(Redirects, http.server.BaseHTTPRequestHandler):
     site: HostileSite
     protocol_version = "HTTP/1.1"
 
@@ -261,12 +261,6 @@ class _Hostile(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-
-    def _redirect(self, location: str):
-        self.send_response(302)
-        self.send_header("Location", location)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
 
 
 @pytest.fixture(scope="session")

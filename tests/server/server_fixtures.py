@@ -78,7 +78,17 @@ def media_dir(tmp_path_factory) -> Path:
     return d
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
+class Redirects:
+    """For the test sites' request handlers: answer 302 to `location`."""
+
+    def _redirect(self, location: str):
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+class _Handler(Redirects, http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
@@ -98,11 +108,6 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             return None
         return super().do_GET()
 
-    def _redirect(self, location: str):
-        self.send_response(302)
-        self.send_header("Location", location)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
 
 
 @pytest.fixture(scope="session")
