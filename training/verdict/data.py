@@ -1,0 +1,132 @@
+"""Held-out media per content type, each with the result every applicable detector would give it: a score
+from a head that never saw the item (a collection fold's refit, or the shipped head on media outside its
+training), calibrated, banded and given its role exactly as the server does (server.calibration, server.verdict).
+
+  face_picture  the face model's collection folds (each collection refitted without its source and families,
+                training.evaluation.folds) except the general set's portraits, which the whole-image model was
+                trained on; the whole-image model's shipped score (it never saw these face sources)
+  face_video    the DeepFaceLive clips (face model: each face-model group held out, from the face card's
+                metrics), without a soundtrack, with a genuine voice and with a cloned voice: the voices are the
+                2026-12-05 zero-shot pages' prompts and clones, which the shipped speech model never saw
+  speech        those 200 zero-shot clips through the shipped speech detector
+"""
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+
+from fakescope.server import calibration, modelstore
+from fakescope.server.verdict import advisory_for, band
+from fakescope.training.config import load_config, repo_root, shared_dir
+
+ZERO_SHOT_SINCE = "2026-12-05"
+
+
+def result(name: str, entry: dict, score: float | None, content: str | None, reason: str = "") -> dict:
+    """A detector's result as the server builds it (detectors/base.py), from a calibrated score."""
+    if score is None:
+        return {"detector": name, "applicable": False, "score": None, "verdict": "not_applicable",
+                "reason": reason or "not applicable", "advisory": advisory_for(entry, content), "evidence": []}
+    th = entry["thresholds"]
+    return {"detector": name, "applicable": True, "score": float(score), "verdict": band(float(score), th["lower"], th["upper"]),
+            "reason": None, "advisory": advisory_for(entry, content), "content": content, "evidence": []}
+
+
+def manifest() -> dict:
+    return modelstore.read_manifest(repo_root() / "models")
+
+
+def face_pictures(log=print) -> list[dict]:
+    from fakescope.training.evaluation.folds import all_folds
+    from fakescope.training.face import features as F
+    from fakescope.training.face.evaluate import model_rows
+    from fakescope.training.face.video import load_clips, training_frames
+
+    cfg = load_config("face")
+    aigen_sources = set(load_config("aigen")["sources"])
+    data, feats = F.load_images(cfg, log=log)
+    frames = training_frames(load_clips(cfg, "train_frames", log=log))
+    rows = model_rows(data, feats, frames, cfg)
+    man = manifest()
+    face_entry, ai_entry = man["face_manipulation"], man["ai_image"]
+    items = []
+    for f in all_folds(rows.table, cfg["split"]["seed"]):
+        if f.kind != "collection" or f.name in aigen_sources:
+            continue
+        raw = rows.fit_score(f.train, f.test, f.held_families)
+        cal = calibration.apply(np.asarray(raw), face_entry.get("calibration"))
+        log(f"  face collection {f.name}: {len(f.test)} pictures")
+        for i, s in zip(f.test, cal):
+            items.append({"kind": "image", "content": "face_picture", "collection": f.name,
+                          "label": int(data["label"][i]), "path": str(data["path"][i]),
+                          "results": [result("face_manipulation", face_entry, s, "face_picture")]})
+    ai_scores(items, ai_entry, log)
+    return items
+
+
+def ai_scores(items: list[dict], entry: dict, log=print) -> None:
+    """The shipped whole-image detector on each picture, through its serving path."""
+    from fakescope.server.detectors.ai_image import AIImageDetector
+    from fakescope.server.detectors.base import Context
+    from fakescope.server.media.types import Media
+
+    images = shared_dir() / "datasets" / "images"
+    det = AIImageDetector(model=modelstore.load_model(repo_root() / "models", "ai_image", entry), entry=entry)
+    log(f"  whole-image model on {len(items)} pictures")
+    for it in items:
+        path = images / it["path"]
+        res = det.predict(Media("image", path, "0", path.stat().st_size), Context())
+        it["results"].append(result("ai_image", entry, res["score"], None, res.get("reason") or ""))
+
+
+def zero_shot_speech(log=print) -> list[dict]:
+    """The 2026-12-05 pages' clips through the shipped speech detector (none of them in its training)."""
+    from fakescope.server.detectors.audio_speech import AudioSpeechDetector
+    from fakescope.server.detectors.base import Context
+    from fakescope.server.media.types import Media
+
+    audio = shared_dir() / "datasets" / "audio"
+    entry = manifest()["audio_speech"]
+    det = AudioSpeechDetector(model=modelstore.load_model(repo_root() / "models", "audio_speech", entry), entry=entry)
+    sources = zero_shot_sources(audio)
+    rows = [r for r in csv.DictReader(open(audio / "MANIFEST.csv")) if r["source"] in sources]
+    log(f"  speech model on {len(rows)} zero-shot clips")
+    items = []
+    for r in rows:
+        path = audio / r["path"]
+        res = det.predict(Media("audio", path, r["sha256"], path.stat().st_size), Context())
+        items.append({"kind": "audio", "content": "speech", "collection": r["source"], "label": int(r["label"] == "fake"),
+                      "path": r["path"], "results": [result("audio_speech", entry, res["score"], None,
+                                                            res.get("reason") or "")]})
+    return items
+
+
+def zero_shot_sources(audio) -> set:
+    """The sources the audio README lists under its 2026-12-05 addition."""
+    text = (audio / "README.md").read_text()
+    part = text[text.index(f"## Added {ZERO_SHOT_SINCE}"):]
+    part = part[:part.index("\n## ", 5)] if "\n## " in part[5:] else part
+    return {line.split("|")[1].strip() for line in part.splitlines()
+            if line.startswith("| ") and not line.startswith("| source") and "---" not in line}
+
+
+def face_videos(voices: list[dict]) -> list[dict]:
+    """The DeepFaceLive clips as the face card scored them, alone and with a genuine or a cloned voice (the
+    voices taken in turn from the zero-shot reals and fakes, a fixed pairing)."""
+    card = json.loads((repo_root() / "models" / "cards" / "face_metrics.json").read_text())
+    entry = manifest()["face_manipulation"]
+    rule = card["video"]["rule"]
+    real_voice = [v["results"][0] for v in voices if v["label"] == 0 and v["results"][0]["applicable"]]
+    fake_voice = [v["results"][0] for v in voices if v["label"] == 1 and v["results"][0]["applicable"]]
+    none = {"detector": "audio_speech", "applicable": False, "score": None, "verdict": "not_applicable",
+            "reason": "no soundtrack", "advisory": False, "evidence": []}
+    items = []
+    for k, clip in enumerate(card["video"]["clips"]):
+        face = result("face_manipulation", entry, clip[rule], "face_video", "no face found")
+        for soundtrack, voice in (("no soundtrack", none), ("genuine voice", real_voice[k % len(real_voice)]),
+                                  ("cloned voice", fake_voice[k % len(fake_voice)])):
+            items.append({"kind": "video", "content": f"face_video, {soundtrack}", "collection": "deepfacelive",
+                          "label": int(clip["y"]), "path": clip["path"], "results": [face, voice]})
+    return items

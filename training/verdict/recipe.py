@@ -1,0 +1,95 @@
+"""`fakescope evaluate verdict`: the whole combination (server/verdict.combine) on held-out media of every content
+type (training/verdict/data.py), per type the AUC of the verdict a user sees against the best applicable
+detector alone, the share of reals called "likely manipulated" and of fakes called "likely authentic", and the
+rule the verdict must meet: on every type it ranks at least as well as the best applicable detector.
+Writes models/cards/verdict.md and models/cards/verdict_metrics.json. The verdict has no head: `train` is a no-op."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from fakescope.server.verdict import RANK, combine
+from fakescope.training.config import repo_root
+from fakescope.training.evaluation.metrics import roc_auc
+from fakescope.training.evaluation.publish import md_table, num, pct, write_card, write_metrics_json
+
+
+def train(cfg: dict, out_dir: Path, smoke: bool = False) -> dict:
+    return {"note": "the verdict combines the detectors' results and has no head of its own: run `fakescope evaluate verdict`"}
+
+
+def shown_rank(out: dict) -> float:
+    """What the user sees, as one number: the verdict band first, then its headline percentage (none: the
+    middle). Not applicable ranks with uncertain."""
+    score = out["score"] if out["score"] is not None else 0.5
+    return RANK.get(out["verdict"], 1) + 0.999 * score
+
+
+def _auc(y: np.ndarray, s: np.ndarray) -> float | None:
+    return roc_auc(y, s) if 0 < y.sum() < len(y) else None
+
+
+def measure_type(items: list[dict]) -> dict:
+    y = np.array([it["label"] for it in items])
+    outs = [combine(it["results"], it["kind"]) for it in items]
+    verdicts = np.array([o["verdict"] for o in outs])
+    detectors = {}
+    for name in sorted({r["detector"] for it in items for r in it["results"]}):
+        rs = [next((r for r in it["results"] if r["detector"] == name), None) for it in items]
+        ok = np.array([r is not None and r["applicable"] for r in rs])
+        s = np.array([r["score"] if r is not None and r["applicable"] else np.nan for r in rs], float)
+        advisory = {bool(r["advisory"]) for r, o in zip(rs, ok) if o}
+        detectors[name] = {"applies_to": int(ok.sum()), "auc": _auc(y[ok], s[ok]) if ok.any() else None,
+                           "advisory": advisory == {True}}
+    best = max((d["auc"] for d in detectors.values() if d["auc"] is not None), default=None)
+    auc = _auc(y, np.array([shown_rank(o) for o in outs]))
+    return {"n_real": int((y == 0).sum()), "n_fake": int(y.sum()), "verdict_auc": auc, "best_detector_auc": best,
+            "rule_met": None if auc is None or best is None else bool(auc >= best - 1e-9),
+            "reals_called_manipulated": float(np.mean(verdicts[y == 0] == "likely_fake")) if (y == 0).any() else None,
+            "fakes_called_authentic": float(np.mean(verdicts[y == 1] == "likely_real")) if y.any() else None,
+            "uncertain": float(np.mean(verdicts == "uncertain")), "detectors": detectors}
+
+
+def card_sections(res: dict) -> list[tuple[str, str]]:
+    rows = []
+    for content, m in res.items():
+        dets = "; ".join(f"{k} {num(d['auc'])}{' (advisory)' if d['advisory'] else ''}"
+                         for k, d in m["detectors"].items() if d["applies_to"])
+        rows.append([content, m["n_real"], m["n_fake"], num(m["verdict_auc"]), num(m["best_detector_auc"]),
+                     {True: "met", False: "**not met**", None: "–"}[m["rule_met"]], pct(m["reals_called_manipulated"]),
+                     pct(m["fakes_called_authentic"]), pct(m["uncertain"]), dets])
+    table = md_table(["content type", "reals", "fakes", "verdict AUC", "best detector alone", "rule",
+                      "reals called likely manipulated", "fakes called likely authentic", "uncertain",
+                      "detectors alone (AUC)"], rows)
+    return [
+        ("How it is measured", "Every item is media none of its detectors was trained on (training/verdict/data.py "
+         "says where each score comes from), scored, calibrated, banded and given its per-type role as the server "
+         "does, then combined by server/verdict.combine. The verdict's AUC ranks what the user sees: the band "
+         "first, then the headline percentage (none: the middle). The rule: on every content type the verdict "
+         "ranks at least as well as the best applicable detector alone."),
+        ("Per content type", table),
+        ("Reading it", "Where only advisory detectors apply the verdict is uncertain with no headline number, so it "
+         "cannot rank: the rule then fails by construction, and what is missing is a decision rule that lets a "
+         "weaker model speak with narrower bands (thresholds from out-of-fold precision per content type)."),
+    ]
+
+
+def evaluate(cfg: dict, smoke: bool = False) -> dict:
+    from fakescope.training.verdict import data as D
+
+    speech = D.zero_shot_speech()
+    by_type: dict[str, list] = {"speech": speech}
+    for it in D.face_videos(speech):
+        if it["content"].endswith("cloned voice"):
+            it["label"] = 1  # a cloned voice makes the media manipulated, whatever the picture
+        by_type.setdefault(it["content"], []).append(it)
+    by_type["face_picture"] = D.face_pictures()
+    res = {k: measure_type(v) for k, v in by_type.items()}
+    root = repo_root() / "models" / "cards"
+    write_metrics_json(root / "verdict_metrics.json", res)
+    card = write_card(root / "verdict.md", "The verdict: every detector combined", card_sections(res))
+    for k, m in res.items():
+        print(f"  {k}: verdict AUC {num(m['verdict_auc'])} vs best detector {num(m['best_detector_auc'])}, "
+              f"rule {m['rule_met']}", flush=True)
+    return {"card": str(card), **{k: m["rule_met"] for k, m in res.items()}}
