@@ -2,7 +2,6 @@
 timeouts plus a whole-download deadline, and a byte cap enforced while streaming to the check's temp dir."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -37,17 +36,16 @@ def download(url: str, dest: Path, *, max_bytes: int, allow_private: bool, conne
     """Stream `url` into `dest`. `progress(fraction)` is called per chunk and may raise to abort
     (cancellation); the partial file is left for the caller's temp-dir cleanup."""
     session = guarded_session(allow_private)
-    started = time.monotonic()
     try:
         with deadline.within(deadline_s):
             return _hops(session, url, dest, max_bytes, allow_private, connect_timeout, read_timeout, deadline_s,
-                         max_redirects, started, progress)
+                         max_redirects, progress)
     finally:
         session.close()
 
 
 def _hops(session, url, dest, max_bytes, allow_private, connect_timeout, read_timeout, deadline_s, max_redirects,
-          started, progress) -> Download:
+          progress) -> Download:
     for _hop in range(max_redirects + 1):
         check_url(url, allow_private)
         try:
@@ -64,11 +62,11 @@ def _hops(session, url, dest, max_bytes, allow_private, connect_timeout, read_ti
             if resp.status_code != 200:
                 raise ApiError("download_failed", f"the media server answered HTTP {resp.status_code}",
                                upstream_status=resp.status_code)
-            return _stream(resp, url, dest, max_bytes, started, deadline_s, read_timeout, progress)
+            return _stream(resp, url, dest, max_bytes, deadline_s, read_timeout, progress)
     raise ApiError("download_failed", f"more than {max_redirects} redirects", upstream_status=None)
 
 
-def _stream(resp, url, dest, max_bytes, started, deadline_s, read_timeout, progress) -> Download:
+def _stream(resp, url, dest, max_bytes, deadline_s, read_timeout, progress) -> Download:
     declared = resp.headers.get("content-length")
     total = int(declared) if declared and declared.isdigit() else 0
     if total > max_bytes:
@@ -80,8 +78,8 @@ def _stream(resp, url, dest, max_bytes, started, deadline_s, read_timeout, progr
                 size += len(chunk)
                 if size > max_bytes:  # Content-Length can lie or be absent: count what arrives
                     raise too_large(max_bytes)
-                if time.monotonic() - started > deadline_s:
-                    raise ApiError("timeout", f"the download took longer than {deadline_s:g} s")
+                if deadline.expired():  # bytes already buffered arrive without a socket read
+                    raise _timeout(deadline_s, "")
                 out.write(chunk)
                 progress(size / total if total else 0.0)
     except requests.exceptions.ConnectionError as exc:

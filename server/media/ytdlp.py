@@ -5,6 +5,7 @@ download starts (clear errors), and the whole run happens inside guard.guarded_r
 embeds and fragments it fetches on its own can only reach allowed addresses."""
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Callable
@@ -139,14 +140,10 @@ def _downloaded_file(info: dict, workdir: Path) -> Path:
 
 
 def _errno(msg: str) -> int | None:
-    import re
-
     m = re.search(r"\[Errno (\d+)\]", msg)
     return int(m.group(1)) if m else None
 
 
 def _http_status(msg: str) -> int | None:
-    import re
-
     m = re.search(r"HTTP Error (\d{3})", msg)
     return int(m.group(1)) if m else None
