@@ -31,9 +31,11 @@ class Rows:
     fit_score: Callable[[np.ndarray, np.ndarray, tuple], np.ndarray]
 
 
-def measure(rows: Rows, seed: int = 0, reps: int = BOOTSTRAP_REPS, log=print, min_per_class: int = MIN_PER_CLASS) -> dict:
+def measure(rows: Rows, seed: int = 0, reps: int = BOOTSTRAP_REPS, log=print, min_per_class: int = MIN_PER_CLASS,
+            keep_scores: dict | None = None) -> dict:
     """Every fold of every kind (min_per_class: the fewest testable reals and fakes a collection needs; 1 for
-    the tiny sets of smoke runs)."""
+    the tiny sets of smoke runs). `keep_scores`, when given a dict, receives {(kind, fold): (test rows, scores)}
+    — the out-of-fold scores that verdict bands are placed on (out_of_fold below)."""
     y = np.asarray(rows.table["label"]).astype(int)
     out, replicates = [], {}
     for f in all_folds(rows.table, seed, min_per_class):
@@ -48,10 +50,21 @@ def measure(rows: Rows, seed: int = 0, reps: int = BOOTSTRAP_REPS, log=print, mi
                     "n_train": int(len(f.train)), "held_families": list(f.held_families),
                     "auc": metrics.roc_auc(yt, p), "auc_low": lo, "auc_high": hi})
         replicates[(f.kind, f.name)] = r
+        if keep_scores is not None:
+            keep_scores[(f.kind, f.name)] = (np.asarray(f.test), p)
         log(f"  {f.kind} fold {f.name}: AUC {out[-1]['auc']:.3f} [{lo:.3f}, {hi:.3f}] "
             f"({out[-1]['n_fake']} fake / {out[-1]['n_real']} real, train {len(f.train)})")
     kinds = {k: summarise([r for r in out if r["kind"] == k], replicates) for k in KINDS}
     return {"folds": out, "kinds": kinds, "headline": {"kind": HEADLINE_KIND, **kinds[HEADLINE_KIND]}}
+
+
+def out_of_fold(kept: dict, kind: str = HEADLINE_KIND) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, scores) of every fold of one kind, concatenated: each row scored by a head that never saw its
+    collection (collection folds do not overlap, so each row appears once)."""
+    parts = [v for (k, _), v in kept.items() if k == kind]
+    if not parts:
+        return np.zeros(0, int), np.zeros(0)
+    return np.concatenate([t for t, _ in parts]), np.concatenate([p for _, p in parts])
 
 
 def summarise(rows: list[dict], replicates: dict) -> dict:

@@ -1,0 +1,98 @@
+"""Verdict bands from out-of-fold precision: the two lines on a model's calibrated score for one content type,
+placed on scores from heads that never saw the item (the collection folds' out-of-fold scores), so that each
+band is right as often as promised on collections the model never saw. A weaker model simply gets narrower
+bands (or none on a side); it is never silenced everywhere by one bad fold.
+
+  upper  the lowest line at or above which (a) "likely manipulated" is right >= `precision` of the time at
+         even odds (TPR / (TPR + FPR): precision with as many reals as fakes, since the world's mix is
+         unknown), (b) no collection has more than `max_real_share` of its reals above it, and (c) at least
+         `min_support` fakes lie above it. None when no line meets all three: the model never says
+         "likely manipulated" for this content type.
+  lower  the highest line at or below which "likely authentic" is right >= `precision` of the time at even
+         odds, no collection has more than `max_fake_share` of its fakes below it, and at least `min_support`
+         reals lie below it. None: the model never says "likely authentic" for this type.
+
+A band that cannot be placed is reported as such (None), never stretched to fit.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+PRECISION = 0.90        # each band right at least this often at even odds
+MAX_REAL_SHARE = 0.05   # no collection's reals called "likely manipulated" more often than this
+MAX_FAKE_SHARE = 0.10   # no collection's fakes called "likely authentic" more often than this
+MIN_SUPPORT = 5         # a band must hold at least this many items of its own class
+
+
+def _per_collection_share(mask: np.ndarray, cls: np.ndarray, coll: np.ndarray) -> dict:
+    out = {}
+    for c in dict.fromkeys(coll[cls]):
+        m = cls & (coll == c)
+        out[str(c)] = float(mask[m].mean())
+    return out
+
+
+def upper_line(y, p, collection, precision: float = PRECISION, max_real_share: float = MAX_REAL_SHARE,
+               min_support: int = MIN_SUPPORT) -> float | None:
+    y, p, coll = np.asarray(y).astype(int), np.asarray(p, np.float64), np.asarray(collection, dtype=object)
+    reals, fakes = y == 0, y == 1
+    for t in np.unique(p[fakes]):                     # candidate lines: the fakes' own scores, lowest first
+        above = p >= t
+        tpr, fpr = above[fakes].mean(), above[reals].mean() if reals.any() else 0.0
+        if above[fakes].sum() < min_support:
+            return None                               # higher lines only hold fewer fakes
+        if tpr / (tpr + fpr) < precision:
+            continue
+        if all(s <= max_real_share for s in _per_collection_share(above, reals, coll).values()):
+            return float(t)
+    return None
+
+
+def lower_line(y, p, collection, precision: float = PRECISION, max_fake_share: float = MAX_FAKE_SHARE,
+               min_support: int = MIN_SUPPORT) -> float | None:
+    y, p, coll = np.asarray(y).astype(int), np.asarray(p, np.float64), np.asarray(collection, dtype=object)
+    reals, fakes = y == 0, y == 1
+    for t in np.unique(p[reals])[::-1]:               # the reals' own scores, highest first
+        below = p <= t
+        tnr, fnr = below[reals].mean(), below[fakes].mean() if fakes.any() else 0.0
+        if below[reals].sum() < min_support:
+            return None
+        if tnr / (tnr + fnr) < precision:
+            continue
+        if all(s <= max_fake_share for s in _per_collection_share(below, fakes, coll).values()):
+            return float(t)
+    return None
+
+
+def precision_bands(y, p, collection, precision: float = PRECISION, max_real_share: float = MAX_REAL_SHARE,
+                    max_fake_share: float = MAX_FAKE_SHARE, min_support: int = MIN_SUPPORT) -> dict:
+    """{"lower", "upper"} (either may be None) and what they give on these scores: each band's precision at
+    even odds, and per collection the share of its reals above the upper line and of its fakes below the
+    lower one. The lines never cross: if they would, the lower one is dropped to just under the upper."""
+    y, p, coll = np.asarray(y).astype(int), np.asarray(p, np.float64), np.asarray(collection, dtype=object)
+    up = upper_line(y, p, coll, precision, max_real_share, min_support)
+    lo = lower_line(y, p, coll, precision, max_fake_share, min_support)
+    if up is not None and lo is not None and lo >= up:
+        lo = float(np.nextafter(up, -np.inf))
+    return {"lower": lo, "upper": up, **band_report(y, p, coll, {"lower": lo, "upper": up}),
+            "rule": {"precision": precision, "max_real_share": max_real_share, "max_fake_share": max_fake_share,
+                     "min_support": min_support}}
+
+
+def band_report(y, p, collection, thresholds: dict) -> dict:
+    """Measured precision of each band at even odds, overall band shares, and the per-collection shares."""
+    y, p, coll = np.asarray(y).astype(int), np.asarray(p, np.float64), np.asarray(collection, dtype=object)
+    reals, fakes = y == 0, y == 1
+    lo, up = thresholds.get("lower"), thresholds.get("upper")
+    above = p >= up if up is not None else np.zeros(len(p), bool)
+    below = p <= lo if lo is not None else np.zeros(len(p), bool)
+
+    def even_odds(hit_own: float, hit_other: float) -> float | None:
+        return None if hit_own + hit_other == 0 else float(hit_own / (hit_own + hit_other))
+
+    return {"precision_manipulated": even_odds(above[fakes].mean(), above[reals].mean()) if up is not None else None,
+            "precision_authentic": even_odds(below[reals].mean(), below[fakes].mean()) if lo is not None else None,
+            "reals_called_manipulated": float(above[reals].mean()), "fakes_called_authentic": float(below[fakes].mean()),
+            "uncertain": float(np.mean(~above & ~below)),
+            "reals_called_manipulated_by_collection": _per_collection_share(above, reals, coll),
+            "fakes_called_authentic_by_collection": _per_collection_share(below, fakes, coll)}
