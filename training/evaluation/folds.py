@@ -18,6 +18,9 @@ Fold kinds (test rows are always testable rows; training never holds a row that 
   family      leave-one-family-out: every testable fake of one family against a fixed reference share of
               the testable real groups (the same reals for every family); the family and the reference
               groups leave training.
+  cloning     (a model adds it where its data has them, measure(extra_folds=...)) real references against
+              clones of the same voices: the testable rows of the given sources whose group holds both a real
+              and a fake; training holds none of those sources' rows nor any fake of the clones' families.
 """
 from __future__ import annotations
 
@@ -36,6 +39,8 @@ KIND_TEXT = {
               "families from other sources stay)",
     "family": "every fake of one generator family vs a fixed reference share of the real groups; the family "
               "and the reference groups leave training",
+    "cloning": "real references vs clones of the same voices (groups holding both) from the given sources; "
+               "training holds none of those sources nor any fake of the clones' families",
 }
 MIN_PER_CLASS = 3          # a collection needs at least this many testable reals and fakes
 REFERENCE_FRACTION = 0.25  # share of the real groups that are the family folds' reals
@@ -96,6 +101,22 @@ def family_folds(table: dict, seed: int = 0, reference_fraction: float = REFEREN
         out = ref | ((y == 1) & (fam == f))
         folds.append(Fold("family", str(f), _train_rows(table, test, out), np.flatnonzero(test), (f,)))
     return folds
+
+
+def cloning_fold(table: dict, sources, name: str = "cloning") -> Fold | None:
+    """One fold of kind "cloning": the testable rows of `sources` whose group holds both classes there (a real
+    reference and its clones); None when there is no such group."""
+    y = np.asarray(table["label"])
+    src, fam = np.asarray(table["source"], dtype=object), np.asarray(table["family"], dtype=object)
+    groups = np.asarray(table["group"], dtype=object)
+    pages = np.isin(src, list(sources)) & np.asarray(table["testable"], bool)
+    both = set(groups[pages & (y == 1)]) & set(groups[pages & (y == 0)])
+    test = pages & np.isin(groups, list(both))
+    if not test.any():
+        return None
+    fams = tuple(sorted(set(fam[test & (y == 1)])))
+    out = np.isin(src, list(sources)) | ((y == 1) & np.isin(fam, fams))
+    return Fold("cloning", name, _train_rows(table, test, out), np.flatnonzero(test), fams)
 
 
 def all_folds(table: dict, seed: int = 0, min_per_class: int = MIN_PER_CLASS) -> list[Fold]:

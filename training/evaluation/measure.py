@@ -32,13 +32,16 @@ class Rows:
 
 
 def measure(rows: Rows, seed: int = 0, reps: int = BOOTSTRAP_REPS, log=print, min_per_class: int = MIN_PER_CLASS,
-            keep_scores: dict | None = None) -> dict:
+            keep_scores: dict | None = None, extra_folds=(), kinds=KINDS) -> dict:
     """Every fold of every kind (min_per_class: the fewest testable reals and fakes a collection needs; 1 for
     the tiny sets of smoke runs). `keep_scores`, when given a dict, receives {(kind, fold): (test rows, scores)}
-    — the out-of-fold scores that verdict bands are placed on (out_of_fold below)."""
+    — the out-of-fold scores that verdict bands are placed on (out_of_fold below). `extra_folds`: folds of a
+    kind a model adds (e.g. "cloning", folds.cloning_fold), measured and summarised after the shared kinds;
+    `kinds`: which shared kinds to run (all by default; the headline kind always)."""
     y = np.asarray(rows.table["label"]).astype(int)
     out, replicates = [], {}
-    for f in all_folds(rows.table, seed, min_per_class):
+    kinds = tuple(dict.fromkeys((HEADLINE_KIND, *kinds)))
+    for f in [f for f in all_folds(rows.table, seed, min_per_class) if f.kind in kinds] + list(extra_folds):
         if len(set(y[f.train])) < 2:
             log(f"  {f.kind} fold {f.name}: skipped (training would hold one class)")
             continue
@@ -54,7 +57,8 @@ def measure(rows: Rows, seed: int = 0, reps: int = BOOTSTRAP_REPS, log=print, mi
             keep_scores[(f.kind, f.name)] = (np.asarray(f.test), p)
         log(f"  {f.kind} fold {f.name}: AUC {out[-1]['auc']:.3f} [{lo:.3f}, {hi:.3f}] "
             f"({out[-1]['n_fake']} fake / {out[-1]['n_real']} real, train {len(f.train)})")
-    kinds = {k: summarise([r for r in out if r["kind"] == k], replicates) for k in KINDS}
+    kinds = {k: summarise([r for r in out if r["kind"] == k], replicates)
+             for k in dict.fromkeys((*[k for k in KINDS if k in kinds], *(f.kind for f in extra_folds)))}
     return {"folds": out, "kinds": kinds, "headline": {"kind": HEADLINE_KIND, **kinds[HEADLINE_KIND]}}
 
 
@@ -89,7 +93,7 @@ def card_sections(res: dict) -> list[tuple[str, str]]:
     kinds = res["kinds"]
     table = md_table(
         ["fold kind", "what is held out", "folds", "mean AUC", "95 % interval of the mean", "worst fold"],
-        [[("**" + k + "** (headline)") if k == HEADLINE_KIND else k, KIND_TEXT[k], s["n_folds"], num(s["mean"]),
+        [[("**" + k + "** (headline)") if k == HEADLINE_KIND else k, KIND_TEXT.get(k, k), s["n_folds"], num(s["mean"]),
           _interval(s["mean_low"], s["mean_high"]),
           f"{num(s['worst'])} ({s['worst_fold']})" if s["worst_fold"] else "–"] for k, s in kinds.items()])
     folds = md_table(
@@ -122,7 +126,7 @@ def measured_on(res: dict) -> str:
 def metrics_entry(res: dict) -> dict:
     """What the manifest's metrics keep of it: each kind's summary and each fold's AUC."""
     return {"fold_kinds": res["kinds"],
-            "folds_by_kind": {k: {r["fold"]: round(r["auc"], 4) for r in res["folds"] if r["kind"] == k} for k in KINDS}}
+            "folds_by_kind": {k: {r["fold"]: round(r["auc"], 4) for r in res["folds"] if r["kind"] == k} for k in res["kinds"]}}
 
 
 def publish_model(cfg: dict, res: dict, *, card: str, applies: str, looks_for: str, metrics_: dict, **entry) -> dict:
