@@ -60,15 +60,19 @@ def plain_reason(reason: str | None) -> str | None:
     return (first[:1].upper() + first[1:])[:60] or None
 
 
-def about(name: str, model_key: str | None, entry: dict | None, advisory: bool) -> dict:
-    """Plain name, sentence, card link, role and band thresholds of one detector."""
+def _line(x) -> float | None:
+    return round(float(x), 4) if isinstance(x, (int, float)) else None
+
+
+def about(name: str, model_key: str | None, entry: dict | None, advisory: bool, used: dict | None = None) -> dict:
+    """Plain name, sentence, card link, role and band thresholds of one detector. `used`: the lines the
+    result was banded with (per content type; either may be None: no such band), else the model's own."""
     entry = entry or {}
     title, sentence = DETECTORS.get(name, (name.replace("_", " ").capitalize(), "A detector of manipulated media."))
     auc = entry.get("heldout_auc")
-    thresholds = entry.get("thresholds") or {}
-    lower, upper = thresholds.get("lower"), thresholds.get("upper")
-    band = ({"lower": round(float(lower), 4), "upper": round(float(upper), 4)}
-            if isinstance(lower, (int, float)) and isinstance(upper, (int, float)) else None)
+    thresholds = used or entry.get("thresholds") or {}
+    lower, upper = _line(thresholds.get("lower")), _line(thresholds.get("upper"))
+    band = {"lower": lower, "upper": upper} if lower is not None or upper is not None else None
     role = "rule" if model_key is None else ("advisory" if advisory else "decides")
     return {
         "title": title,
@@ -114,7 +118,8 @@ def annotate(result: dict, detectors: dict) -> dict:
         return result
     for det in result.get("detectors") or []:
         key, entry, advisory = detectors.get(det.get("detector"), (None, {}, bool(det.get("advisory"))))
-        det["about"] = about(det.get("detector", ""), key, entry, bool(det.get("advisory", advisory)))
+        det["about"] = about(det.get("detector", ""), key, entry, bool(det.get("advisory", advisory)),
+                             det.get("thresholds"))
         det["plain_reason"] = plain_reason(det.get("reason")) if det.get("verdict") == "not_applicable" else None
         for ev in det.get("evidence") or []:
             ev["sentence"] = evidence_sentence(ev)

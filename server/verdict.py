@@ -2,58 +2,85 @@
 type, and the combination of several detectors' results into the one verdict a user sees.
 
 How a verdict is reached (README, "How a verdict is reached"): each detector judges one track of the media —
-the faces, the whole picture, the voice — and a model decides only for the content types where its measured
-held-out folds clear the floors below (elsewhere it is advisory: shown, able to hold back "likely
-authentic", never able to decide). "Likely manipulated" needs one deciding finding at or above its upper
-line; "likely authentic" needs every applicable finding, advisory ones included, at or below its lower line,
-and the picture of a video judged (a soundtrack never vouches for a picture)."""
+the faces, the whole picture, the voice — with two lines per content type placed on held-out precision (a
+weaker model has narrower bands, or none on a side), and a model decides only for the content types where it
+was measured well enough (elsewhere it is advisory: shown, able to hold back "likely authentic", never able to
+decide). "Likely manipulated" needs one deciding finding at or above its upper line; "likely authentic" needs
+every applicable finding, advisory ones included, at or below its lower line, and the picture of a video judged
+(a soundtrack never vouches for a picture)."""
 from __future__ import annotations
 
 NOT_APPLICABLE = "not_applicable"
 RANK = {"likely_real": 0, "uncertain": 1, "likely_fake": 2}
 # A model decides verdicts for a content type only if it separates real from fake on sources and generators
-# it never saw: the MEAN held-out AUC on that content type must reach DECISIVE_MIN_HELDOUT_AUC and NO held-out
-# fold may fall below DECISIVE_MIN_WORST_FOLD_AUC (manifest "content_roles", written by the evaluate command;
-# a model without per-type figures is judged by its overall "heldout_auc" / "heldout_worst_auc"). Otherwise
-# (or unmeasured) it is advisory there: a model that only wins inside some sources would mislead if it decided.
+# it never saw: the MEAN held-out AUC on that content type must reach DECISIVE_MIN_HELDOUT_AUC, and either the
+# type carries bands placed on out-of-fold precision (manifest "content_roles"[type]["thresholds"], written by
+# the evaluate command with training/evaluation/bands.py: a collection where the model fails is priced into
+# them) with at least one band, or — without such bands — NO held-out fold falls below
+# DECISIVE_MIN_WORST_FOLD_AUC (a model without per-type figures: its overall "heldout_auc" /
+# "heldout_worst_auc"). Otherwise (or unmeasured) it is advisory there.
 DECISIVE_MIN_HELDOUT_AUC = 0.75
 DECISIVE_MIN_WORST_FOLD_AUC = 0.60
 # The track each detector judges, and its name for people. Unknown detectors judge a track of their own name.
 TRACKS = {"face_manipulation": ("faces", "Faces"), "ai_image": ("picture", "Picture"),
           "audio_speech": ("voice", "Voice"), "provenance": ("provenance", "Provenance")}
 PICTURE_TRACKS = ("faces", "picture")
+# Which track's score heads the verdict when nothing is at "likely manipulated" (headline): the faces,
+# then the whole picture, then the voice; tracks not named here come last.
+HEADLINE_ORDER = ("faces", "picture", "voice")
 # Content routing: a picture whose largest face covers at least this share of its area is a face picture,
 # judged by the face model when that model decides for face pictures (and then the whole-image call is not
 # paid). Measured with YuNet on ../shared/datasets/images (2026-12-06): in the face model's own pictures
 # (14 face sources, 25 each) the face covers a median 44 % of the picture (5th percentile 7 %); the faces
-# YuNet finds in the general sets' scenes a median 4 % (90th percentile 13 %). With today's face model
-# advisory for face pictures (its worst held-out fold) no picture is routed yet.
+# YuNet finds in the general sets' scenes a median 4 % (90th percentile 13 %).
 FACE_DOMINANT_SHARE = 0.10
 
 
 def is_advisory(heldout_auc: float | None, worst_fold_auc: float | None = None) -> bool:
-    """True when the mean held-out AUC or the worst fold's AUC is missing or below its floor."""
+    """True when the mean held-out AUC or the worst fold's AUC is missing or below its floor (the rule for a
+    model without measured bands)."""
     if heldout_auc is None or worst_fold_auc is None:
         return True
     return heldout_auc < DECISIVE_MIN_HELDOUT_AUC or worst_fold_auc < DECISIVE_MIN_WORST_FOLD_AUC
 
 
-def advisory_for(entry: dict, content: str | None) -> bool:
-    """A model's role for one content type (e.g. "face_video", "face_picture") from its manifest entry:
-    the per-type figures when the evaluate command measured that type, else the model's overall figures."""
+def _figures(entry: dict, content: str | None) -> dict:
     figures = (entry.get("content_roles") or {}).get(content) if content else None
-    figures = figures or entry
+    return figures or entry
+
+
+def advisory_for(entry: dict, content: str | None) -> bool:
+    """A model's role for one content type (e.g. "face_video", "face_picture", "speech") from its manifest
+    entry: the per-type figures when the evaluate command measured that type, else the model's overall ones.
+    Where the type carries bands placed on out-of-fold precision (training/evaluation/bands.py) a failing
+    collection is already priced into them (no collection's reals above the upper line more than 5 %), so the
+    model decides when its mean held-out AUC clears the floor and at least one band could be placed; without
+    bands the worst-fold floor applies as well."""
+    figures = _figures(entry, content)
+    th = figures.get("thresholds") if figures is not entry else None
+    if th is not None:
+        auc = figures.get("heldout_auc")
+        return (auc is None or auc < DECISIVE_MIN_HELDOUT_AUC
+                or (th.get("lower") is None and th.get("upper") is None))
     return is_advisory(figures.get("heldout_auc"), figures.get("heldout_worst_auc"))
 
 
-def band(score: float, lower: float, upper: float) -> str:
+def thresholds_for(entry: dict, content: str | None, default: dict | None = None) -> dict:
+    """The two lines a score is banded with for one content type: the type's own bands when measured, else the
+    model's overall thresholds (`default` when it has none). A line may be None: no such band for the type."""
+    figures = _figures(entry, content)
+    th = figures.get("thresholds") if figures is not entry else None
+    return th if th is not None else (entry.get("thresholds") or default or {"lower": 0.3, "upper": 0.7})
+
+
+def band(score: float, lower: float | None, upper: float | None) -> str:
     """Calibrated score -> verdict band. At or above `upper`: likely_fake; at or below `lower`:
-    likely_real; in between: uncertain."""
-    if not 0.0 <= lower <= upper <= 1.0:
+    likely_real; in between: uncertain. A missing line (None) is a band the model does not have."""
+    if not 0.0 <= (0.0 if lower is None else lower) <= (1.0 if upper is None else upper) <= 1.0:
         raise ValueError(f"bad thresholds lower={lower} upper={upper}")
-    if score >= upper:
+    if upper is not None and score >= upper:
         return "likely_fake"
-    if score <= lower:
+    if lower is not None and score <= lower:
         return "likely_real"
     return "uncertain"
 
@@ -79,6 +106,23 @@ def face_speaks_for_picture(face: dict | None) -> bool:
                 and (face.get("face_share") or 0.0) >= FACE_DOMINANT_SHARE)
 
 
+def headline(deciding: list[dict]) -> dict:
+    """The finding that heads the verdict (its detector and number): the highest-scoring deciding finding at
+    "likely manipulated"; without one, the finding of the track that speaks first for the media
+    (HEADLINE_ORDER) — not the highest score of all, so a voice that is merely "uncertain" never outranks the
+    faces of a video (verdict card: a genuine voice's noise added to the faces' score ranked face videos
+    worse than the face model alone)."""
+    alarms = [r for r in deciding if r["verdict"] == "likely_fake"]
+    if alarms:
+        return max(alarms, key=lambda r: r["score"])
+
+    def order(r: dict) -> int:
+        track = track_of(r)[0]
+        return HEADLINE_ORDER.index(track) if track in HEADLINE_ORDER else len(HEADLINE_ORDER)
+
+    return min(deciding, key=lambda r: (order(r), -r["score"]))
+
+
 def _scored(results: list[dict]) -> list[dict]:
     return [r for r in results if r.get("applicable") and r.get("score") is not None]
 
@@ -98,10 +142,11 @@ def combine(results: list[dict], kind: str | None = None) -> dict:
 
     - Positive provenance evidence wins: likely_fake, score = max(1 model score, 0.99), basis "provenance".
     - No applicable detector: not_applicable, with every detector's reason.
-    - Any deciding finding at likely_fake: likely_fake (score: the highest deciding score).
+    - Any deciding finding at likely_fake: likely_fake (score: the highest such score).
     - likely_real only when a deciding finding says so, EVERY applicable finding (advisory included) is at
       likely_real, and for a video its picture was judged; anything else is uncertain.
     - Only advisory findings: uncertain with no headline score, basis "advisory".
+    - The headline score otherwise is the first track's in HEADLINE_ORDER (headline).
     `tracks` says which detector spoke for which track ("Voice: likely authentic · Faces: likely manipulated").
     """
     return {**_decide(results, kind), **explain(results)}
@@ -152,6 +197,7 @@ def _decide(results: list[dict], kind: str | None) -> dict:
         return {"verdict": "uncertain", "score": None, "reason": None, "basis": "advisory",
                 "deciding_detector": None}
     worst = max(deciding, key=lambda r: (RANK.get(r["verdict"], 1), r["score"]))
+    head = headline(deciding)
     verdict = worst["verdict"] if worst["verdict"] in RANK else "uncertain"
     reason = None
     if verdict == "likely_real":
@@ -163,5 +209,5 @@ def _decide(results: list[dict], kind: str | None) -> dict:
         elif kind == "video" and not any(track_of(r)[0] in PICTURE_TRACKS for r in scored):
             verdict = "uncertain"
             reason = "the picture could not be judged (no face found): a soundtrack never vouches for a picture"
-    return {"verdict": verdict, "score": round(max(r["score"] for r in deciding), 4), "reason": reason,
-            "basis": "models", "deciding_detector": worst["detector"]}
+    return {"verdict": verdict, "score": round(head["score"], 4), "reason": reason,
+            "basis": "models", "deciding_detector": head["detector"]}

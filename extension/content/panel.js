@@ -39,12 +39,15 @@
   const pct = (p) => (p === null || p === undefined ? 'n/a' : `${Math.round(p * 100)} %`);
   const labelled = (p) => (p === null || p === undefined ? 'no score' : `${pct(p)} likely manipulated`);
 
+  // A band line may be missing (null): the model has no such band for this kind of media.
+  const isLine = (v) => typeof v === 'number';
+
   // Bars coloured by the band they fall in (same thresholds as the lines), not a free colour ramp.
   function bandColour(score, band) {
     if (score === null) return '#bdbdbd';
     if (!band) return '#78909c';
-    if (score >= band.upper) return '#c62828';
-    if (score <= band.lower) return '#2e7d32';
+    if (isLine(band.upper) && score >= band.upper) return '#c62828';
+    if (isLine(band.lower) && score <= band.lower) return '#2e7d32';
     return '#f9a825';
   }
 
@@ -60,16 +63,18 @@
 
   /** The band scale: where this score fell between the model's own "likely authentic" and "likely manipulated" lines. */
   function scale(score, t) {
-    const lo = Math.round(t.lower * 100);
-    const hi = Math.round(t.upper * 100);
+    const lo = isLine(t.lower) ? Math.round(t.lower * 100) : 0;
+    const hi = isLine(t.upper) ? Math.round(t.upper * 100) : 100;
+    const said = [isLine(t.lower) ? `likely authentic up to ${lo} %` : 'no likely-authentic band',
+      isLine(t.upper) ? `likely manipulated from ${hi} %` : 'no likely-manipulated band'].join(', ');
     const box = el('div', { class: 'scale', role: 'img', style: { '--lo': `${lo}%`, '--hi': `${hi}%` },
-      'aria-label': `${labelled(score)}; likely authentic up to ${lo} %, likely manipulated from ${hi} %` });
+      'aria-label': `${labelled(score)}; ${said}` });
     box.style.setProperty('--lo', `${lo}%`);
     box.style.setProperty('--hi', `${hi}%`);
     box.append(
       el('div', { class: 'mark', style: { left: `${Math.round(score * 100)}%` } }, el('span', { text: pct(score) })),
-      el('span', { class: 'edge', style: { left: `${lo}%` }, text: `${lo} %` }),
-      el('span', { class: 'edge', style: { left: `${hi}%` }, text: `${hi} %` }),
+      ...[lo, hi].filter((v, i) => isLine(i ? t.upper : t.lower))
+        .map((v) => el('span', { class: 'edge', style: { left: `${v}%` }, text: `${v} %` })),
       el('span', { class: 'words', style: { left: '0' }, text: 'authentic' }),
       el('span', { class: 'words', style: { right: '0' }, text: 'manipulated' }),
     );
@@ -136,7 +141,7 @@
     // hid them). The axis ends (0 %, 100 %) give way to a threshold value close to them.
     const gutter = [];
     if (c.band) {
-      for (const v of [c.band.upper, c.band.lower]) {
+      for (const v of [c.band.upper, c.band.lower].filter(isLine)) {
         box.append(svg('line', { x1: L, x2: L + plotW, y1: y(v), y2: y(v), stroke: '#37474f', 'stroke-dasharray': '4 3', 'stroke-width': 1, 'pointer-events': 'none' }));
         gutter.push({ v, text: pct(v), cls: 'threshold', weight: 700 });
       }
@@ -150,7 +155,9 @@
       box.append(svg('line', { x1: x(t), x2: x(t), y1: H, y2: H + 4, stroke: '#5f6b73' }));
       box.append(svg('text', { x: x(t), y: H + 14, 'text-anchor': 'middle', 'font-size': 9.5, fill: '#37474f', text: `${t} s` }));
     }
-    const lines = c.band ? `dashed lines: likely authentic up to ${pct(c.band.lower)}, likely manipulated from ${pct(c.band.upper)}; ` : '';
+    const said = c.band ? [isLine(c.band.lower) ? `likely authentic up to ${pct(c.band.lower)}` : null,
+      isLine(c.band.upper) ? `likely manipulated from ${pct(c.band.upper)}` : null].filter(Boolean) : [];
+    const lines = said.length ? `dashed lines: ${said.join(', ')}; ` : '';
     return el('div', { class: 'chart', 'data-chart': c.id }, el('h3', { text: c.title }), box, readout,
       el('p', { class: 'muted', text: `Bar height: % likely manipulated; time in seconds; ${lines}${c.empty}.` }));
   }

@@ -168,14 +168,22 @@ export function scoreSentence(score, basis = 'models') {
   return `${scoreLabel(score)}: an estimate from models that make mistakes, not proof.`;
 }
 
-/** Which band a score fell in, with the model's own thresholds: "uncertain (between 32 % and 78 %)". */
+/**
+ * Which band a score fell in, with the lines it was banded with: "uncertain (between 32 % and 78 %)". A line
+ * may be missing (null): the model has no such band for this kind of media (too weak there to say it).
+ */
 export function bandSentence(score, thresholds) {
   if (score === null || score === undefined || !thresholds) return null;
   const { lower, upper } = thresholds;
+  const hasLower = typeof lower === 'number';
+  const hasUpper = typeof upper === 'number';
   const s = scoreLabel(score);
-  if (score >= upper) return `${s}: at or above this model's ${percent(upper)} line, so likely manipulated`;
-  if (score <= lower) return `${s}: at or below this model's ${percent(lower)} line, so likely authentic`;
-  return `${s}: between this model's ${percent(lower)} and ${percent(upper)} lines, so uncertain`;
+  if (hasUpper && score >= upper) return `${s}: at or above this model's ${percent(upper)} line, so likely manipulated`;
+  if (hasLower && score <= lower) return `${s}: at or below this model's ${percent(lower)} line, so likely authentic`;
+  if (hasLower && hasUpper) return `${s}: between this model's ${percent(lower)} and ${percent(upper)} lines, so uncertain`;
+  if (hasUpper) return `${s}: below this model's ${percent(upper)} line, so uncertain (for this kind of media it never says likely authentic)`;
+  if (hasLower) return `${s}: above this model's ${percent(lower)} line, so uncertain (for this kind of media it never says likely manipulated)`;
+  return null;
 }
 
 export function percent(p) {

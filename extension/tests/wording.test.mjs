@@ -42,6 +42,17 @@ test('a number always says what it is, or is not shown', () => {
   assert.match(bandSentence(0.5, { lower: 0.3, upper: 0.7 }), /^50 % likely manipulated: /);
 });
 
+test('a missing band line is a band the model does not have, never a line at 0 %', () => {
+  // upper null: `score >= null` would be true for every score in JavaScript
+  const onlyLower = { lower: 0.2, upper: null };
+  assert.match(bandSentence(0.9, onlyLower), /above this model's 20 % line, so uncertain .*never says likely manipulated/);
+  assert.match(bandSentence(0.1, onlyLower), /so likely authentic$/);
+  const onlyUpper = { lower: null, upper: 0.8 };
+  assert.match(bandSentence(0.05, onlyUpper), /below this model's 80 % line, so uncertain .*never says likely authentic/);
+  assert.match(bandSentence(0.85, onlyUpper), /so likely manipulated$/);
+  assert.equal(bandSentence(0.5, { lower: null, upper: null }), null);
+});
+
 test('plain track names for the detectors', () => {
   assert.deepEqual(['face_manipulation', 'ai_image', 'audio_speech', 'provenance'].map((n) => trackName(n)), ['Faces', 'Picture', 'Voice', 'Provenance']);
   assert.equal(trackName('voice'), 'Voice');

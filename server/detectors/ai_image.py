@@ -15,7 +15,6 @@ import numpy as np
 from .. import calibration, heads
 from ..features.image import MIN_SIDE, clip_whole_image
 from ..media.decode import DecodeError
-from ..verdict import band
 from .base import Context, Detector, register
 
 EMBEDDING_MEMO = "clip_whole_image"   # key in Media._decoded
@@ -81,6 +80,5 @@ class AIImageDetector(Detector):
         t_embed = time.perf_counter()
         score = float(self.score_embeddings(emb[None])[0])
         ctx.progress("ai_image", 1.0)
-        th = self.entry.get("thresholds") or {"lower": 0.3, "upper": 0.7}
-        return self.result(score, band(score, th["lower"], th["upper"]),
+        return self.result(score, self.band_for(score),
                            timings={"embed": round(t_embed - t0, 3), "total": round(time.perf_counter() - t0, 3)})

@@ -18,7 +18,6 @@ from ..features import audio as energy
 from ..features import speech
 from ..media.decode import AUDIO_RATE, DecodeError
 from ..modelstore import ModelError
-from ..verdict import band
 from .base import Detector, register
 
 DEFAULT_SERVING = {"hop_s": 2.0, "min_speech_s": 1.0, "max_seconds": 600}
@@ -104,10 +103,9 @@ class AudioSpeechDetector(Detector):
         kept = [s for s, k in zip(starts, is_speech) if k]
         segments = [{"start": round(s / AUDIO_RATE, 2), "end": round(min(s / AUDIO_RATE + win_s, dur), 2),
                      "score": round(float(p), 4)} for s, p in zip(kept, seg_scores)]
-        th = self.entry.get("thresholds") or {"lower": 0.3, "upper": 0.7}
         ctx.progress("scoring audio", 1.0)
         t_end = time.perf_counter()
-        return self.result(score, band(score, th["lower"], th["upper"]), regions={"segments": segments},
+        return self.result(score, self.band_for(score, "speech"), regions={"segments": segments}, content="speech",
                            timings={**timings, "score": round(t_end - t_dec, 3)},
                            speech_seconds=round(sound_s, 2), windows=len(kept))
 

@@ -9,6 +9,8 @@ Result dict (what `Detector.predict` returns; JSON-serialisable, no numpy types)
     verdict        "likely_fake" | "uncertain" | "likely_real" | "not_applicable"
     advisory       bool   True when the model is too weak on unseen generators to decide for this content
                           type (verdict.advisory_for: per-type figures in the manifest, else overall)
+    thresholds     dict|None  {"lower", "upper"} the score was banded with (verdict.thresholds_for); a None
+                          line means the model has no such band for this content type
     content        str|None  the content type judged (e.g. "face_picture", "face_video"), when the detector says
     evidence       list[dict]  findings that are proof rather than a model score (provenance), may be empty
     regions        dict   optional: "faces" [{box:[x,y,w,h], score}], "timeline" [{t, score, faces}],
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
 from ..media.types import Media
-from ..verdict import advisory_for
+from ..verdict import advisory_for, band, thresholds_for
 
 VERDICTS = ("likely_fake", "uncertain", "likely_real", "not_applicable")
 
@@ -78,6 +80,11 @@ class Detector:
         """Role for one content type (manifest "content_roles"), falling back to the overall role."""
         return self.model_key is not None and advisory_for(self.entry, content)
 
+    def band_for(self, score: float, content: str | None = None) -> str:
+        """The band of a calibrated score with the lines for this content type (verdict.thresholds_for)."""
+        th = thresholds_for(self.entry, content)
+        return band(score, th.get("lower"), th.get("upper"))
+
     # Detectors run on a pool of worker threads: predict() must be thread-safe (guard stateful objects
     # such as cv2.FaceDetectorYN with a lock or keep one per thread).
     def warmup(self) -> None:
@@ -100,6 +107,8 @@ class Detector:
             "verdict": verdict,
             "advisory": self.advisory_for(content),
             "content": content,
+            # the lines this score was banded with (per content type when measured; a None line: no such band)
+            "thresholds": thresholds_for(self.entry, content) if self.model_key and score is not None else None,
             "evidence": evidence or [],
             "regions": regions or {},
             "timings": timings or {},

@@ -20,10 +20,8 @@ from ..features import video as vid
 from ..features.face import FEATURE_DIM, FaceFinder, crop_features, encoder_crop, face_encoder
 from ..encoders.clip import EMBED_DIM
 from ..media.decode import DecodeError
-from ..verdict import band
 from .base import Context, Detector, register
 
-DEFAULT_THRESHOLDS = {"lower": 0.3, "upper": 0.7}
 DEFAULT_VIDEO = {"every_seconds": 1.0, "max_frames": 48, "rule": "mean", "faces_per_frame": 2}
 
 
@@ -107,10 +105,6 @@ class FaceManipulationDetector(Detector):
         head, threshold = self.human
         return head.probability(feats) >= threshold
 
-    def _band(self, score: float) -> str:
-        th = self.entry.get("thresholds") or DEFAULT_THRESHOLDS
-        return band(score, th["lower"], th["upper"])
-
     def video_settings(self, overrides: dict | None = None) -> dict:
         s = {**DEFAULT_VIDEO, **((self.entry.get("input") or {}).get("video") or {})}
         for k in ("every_seconds", "max_frames"):
@@ -152,7 +146,7 @@ class FaceManipulationDetector(Detector):
         score = float(scores.max())
         # share of the picture the largest face covers: content routing (verdict.face_speaks_for_picture)
         share = max(f.box[2] * f.box[3] for f in faces) / float(rgb.shape[0] * rgb.shape[1])
-        return self.result(score, self._band(score), regions=regions, content="face_picture",
+        return self.result(score, self.band_for(score, "face_picture"), regions=regions, content="face_picture",
                            face_share=round(min(1.0, share), 4),
                            timings={"detect": round(t1 - t0, 3), "score": round(time.perf_counter() - t1, 3)})
 
@@ -217,6 +211,6 @@ class FaceManipulationDetector(Detector):
             return self.not_applicable(f"no face found in {res['frames_sampled']} sampled frames",
                                        regions=regions, timings=timings, content="face_video")
         ctx.progress("faces", 1.0)
-        return self.result(res["score"], self._band(res["score"]), regions=regions, timings=timings,
+        return self.result(res["score"], self.band_for(res["score"], "face_video"), regions=regions, timings=timings,
                            content="face_video")
 

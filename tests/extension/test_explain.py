@@ -36,6 +36,14 @@ def test_about_gives_name_sentence_card_role_and_thresholds():
     assert explain.about("provenance", None, {}, advisory=False)["role"] == "rule"
 
 
+def test_about_shows_the_lines_the_result_was_banded_with():
+    # a face picture is banded with its content type's lines, one of which may be missing
+    used = {"lower": None, "upper": 0.912345}
+    a = explain.about("face_manipulation", "face_manipulation", ENTRY, advisory=False, used=used)
+    assert a["thresholds"] == {"lower": None, "upper": 0.9123}
+    assert explain.about("face_manipulation", "face_manipulation", ENTRY, False, {"lower": None, "upper": None})["thresholds"] is None
+
+
 def test_annotate_explains_not_applicable_without_touching_the_verdict():
     result = {"verdict": "not_applicable", "score": None, "reason": "audio_speech: silence found; provenance: x",
               "detectors": [{"detector": "audio_speech", "verdict": "not_applicable", "score": None,

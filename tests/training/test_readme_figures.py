@@ -7,6 +7,7 @@ import json
 import re
 
 from fakescope.server.verdict import is_advisory
+from fakescope.training.evaluation.publish import role_cell
 
 
 def _readme_rows(repo_root) -> dict:
@@ -28,5 +29,7 @@ def test_readme_model_table_matches_the_manifest(repo_root):
         row = rows[key]
         assert row["version"] == entry["version"]
         assert row["auc"] == round(entry["heldout_auc"], 3)
-        assert row["role"] == ("advisory" if is_advisory(entry["heldout_auc"], entry.get("heldout_worst_auc"))
-                               else "decisive")
+        assert row["role"] == role_cell(entry)
+        if not entry.get("content_roles"):
+            assert row["role"] == ("advisory" if is_advisory(entry["heldout_auc"], entry.get("heldout_worst_auc"))
+                                   else "decisive")

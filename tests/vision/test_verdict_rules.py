@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from fakescope.server.verdict import (DECISIVE_MIN_HELDOUT_AUC, DECISIVE_MIN_WORST_FOLD_AUC, FACE_DOMINANT_SHARE,
-                                      advisory_for, band, combine, is_advisory)
+                                      advisory_for, band, combine, is_advisory, thresholds_for)
 
 
 def r(name, score, verdict, reason=None, evidence=None, advisory=False, **extra):
@@ -21,7 +21,7 @@ CASES = [
     ([r("face_manipulation", 0.9, "likely_fake"), r("ai_image", 0.2, "likely_real"), NOMETA],
      "likely_fake", 0.9, "models", "face_manipulation"),
     ([r("face_manipulation", 0.1, "likely_real"), r("ai_image", 0.15, "likely_real"), NOMETA],
-     "likely_real", 0.15, "models", "ai_image"),
+     "likely_real", 0.1, "models", "face_manipulation"),   # the faces head the verdict (HEADLINE_ORDER)
     ([r("face_manipulation", 0.5, "uncertain"), r("ai_image", 0.1, "likely_real")],
      "uncertain", 0.5, "models", "face_manipulation"),
     ([NOFACE, r("ai_image", 0.05, "likely_real"), NOMETA], "likely_real", 0.05, "models", "ai_image"),
@@ -91,6 +91,56 @@ def test_no_face_reason_reaches_the_user():
                                             (0.3, "likely_real"), (0.0, "likely_real")])
 def test_band(score, expected):
     assert band(score, 0.3, 0.7) == expected
+
+
+@pytest.mark.parametrize("score,lower,upper,expected", [
+    (0.99, 0.2, None, "uncertain"), (0.1, 0.2, None, "likely_real"),      # no "likely manipulated" band
+    (0.01, None, 0.8, "uncertain"), (0.85, None, 0.8, "likely_fake"),    # no "likely authentic" band
+    (0.5, None, None, "uncertain"), (0.0, None, None, "uncertain"), (1.0, None, None, "uncertain")])
+def test_a_missing_line_is_a_band_the_model_does_not_have(score, lower, upper, expected):
+    assert band(score, lower, upper) == expected
+
+
+def test_bad_lines_are_refused():
+    with pytest.raises(ValueError):
+        band(0.5, 0.8, 0.2)
+    with pytest.raises(ValueError):
+        band(0.5, None, 1.2)
+
+
+BANDED = {"heldout_auc": 0.66, "heldout_worst_auc": 0.40, "thresholds": {"lower": 0.3, "upper": 0.7},
+          "content_roles": {
+              "face_picture": {"heldout_auc": 0.80, "heldout_worst_auc": 0.52, "thresholds": {"lower": None, "upper": 0.9}},
+              "face_video": {"heldout_auc": 0.80, "heldout_worst_auc": 0.80, "thresholds": {"lower": None, "upper": None}},
+              "weak": {"heldout_auc": 0.70, "heldout_worst_auc": 0.70, "thresholds": {"lower": 0.1, "upper": 0.9}},
+              "unbanded": {"heldout_auc": 0.80, "heldout_worst_auc": 0.52}}}
+
+
+@pytest.mark.parametrize("content,advisory", [
+    ("face_picture", False),   # bands placed on out-of-fold precision: a bad fold is priced into them
+    ("face_video", True),      # no band could be placed: nothing to decide with
+    ("weak", True),            # mean held-out AUC under the floor
+    ("unbanded", True),        # no bands: the worst-fold floor still applies
+    (None, True), ("speech", True)])   # overall figures (0.66 / 0.40)
+def test_roles_per_content_type_with_bands(content, advisory):
+    assert advisory_for(BANDED, content) is advisory
+
+
+def test_each_content_type_is_banded_with_its_own_lines():
+    assert thresholds_for(BANDED, "face_picture") == {"lower": None, "upper": 0.9}
+    assert thresholds_for(BANDED, "unbanded") == {"lower": 0.3, "upper": 0.7}   # the model's overall lines
+    assert thresholds_for(BANDED, None) == {"lower": 0.3, "upper": 0.7}
+    assert thresholds_for({}, "face_picture") == {"lower": 0.3, "upper": 0.7}
+
+
+def test_an_uncertain_voice_never_heads_a_face_video():
+    # the faces speak first for a video: a voice's higher but merely uncertain score is no headline
+    faces, voice = r("face_manipulation", 0.4, "uncertain"), r("audio_speech", 0.7, "uncertain")
+    out = combine([faces, voice], "video")
+    assert (out["verdict"], out["score"], out["deciding_detector"]) == ("uncertain", 0.4, "face_manipulation")
+    # ... but a voice at "likely manipulated" heads it with its own number
+    out = combine([faces, r("audio_speech", 0.93, "likely_fake")], "video")
+    assert (out["verdict"], out["score"], out["deciding_detector"]) == ("likely_fake", 0.93, "audio_speech")
 
 
 # -- video and audio: every track must look authentic; a soundtrack never vouches for a picture ----------------

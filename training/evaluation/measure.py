@@ -140,7 +140,7 @@ def publish_model(cfg: dict, res: dict, *, card: str, applies: str, looks_for: s
     written = publish.publish_manifest_entry(
         models, cfg["model_key"], model_file=cfg["model_file"], version=cfg["version"], card=f"cards/{card}",
         metrics_={**metrics_, **metrics_entry(res)}, **manifest_fields(res), **entry)
-    role = publish.role(written["heldout_auc"], written["heldout_worst_auc"])
+    role = publish.role_cell(written)
     publish.replace_readme_row(repo_root() / "README.md", cfg["model_key"], publish.readme_model_row(
         cfg["model_key"], cfg["version"], applies, looks_for, written["heldout_auc"], measured_on(res), role, card))
     return {"role": role, "heldout_auc": written["heldout_auc"], "heldout_worst_auc": written["heldout_worst_auc"],

@@ -180,6 +180,18 @@ def role(heldout_auc: float, worst_auc: float) -> str:
     return "advisory" if is_advisory(heldout_auc, worst_auc) else "decisive"
 
 
+def role_cell(entry: dict) -> str:
+    """The README Models table's role cell: "decisive" / "advisory" for a model measured as a whole, or its
+    role per content type where the evaluate command measured types ("decides: face picture; advisory: ...")
+    — what server.verdict.advisory_for makes of the manifest entry."""
+    from fakescope.server.verdict import advisory_for
+
+    per = entry.get("content_roles") or {}
+    if not per:
+        return "advisory" if advisory_for(entry, None) else "decisive"
+    return "; ".join(f"{'advisory' if advisory_for(entry, t) else 'decides'}: {t.replace('_', ' ')}" for t in per)
+
+
 def role_text(heldout_auc: float | None, how: str, worst_auc: float | None = None) -> str:
     """The card's "Role in the verdict" paragraph: whether the server lets this model decide a verdict,
     from the mean held-out AUC and the worst held-out fold (`how` names the evaluation, e.g.

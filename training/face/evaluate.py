@@ -235,7 +235,8 @@ def evaluate_face(cfg: dict, smoke: bool = False) -> dict:
     sf = res["source_folds"]
     res["loso"] = {"clean": summarise(sf), "degraded": summarise(sf, "auc_degraded"), "v1": summarise(sf, "v1_auc"),
                    "v1_degraded": summarise(sf, "v1_auc_degraded"), "shortcut": summarise(sf, "shortcut_auc")}
-    res["fold_kinds"] = measure.measure(model_rows(data, feats, all_frames, cfg), cfg["split"]["seed"])
+    kept: dict = {}
+    res["fold_kinds"] = measure.measure(model_rows(data, feats, all_frames, cfg), cfg["split"]["seed"], keep_scores=kept)
     res["ablations"] = {} if smoke else ablations(cfg, data, feats, ref, all_frames, list(sf))
     res["lofo"] = {"clean": summarise(res["family_folds"]), "degraded": summarise(res["family_folds"], "auc_degraded")}
     # calibration on out-of-fold scores (each image scored by the head of its own source's fold)
@@ -270,7 +271,10 @@ def evaluate_face(cfg: dict, smoke: bool = False) -> dict:
     res["heldout_auc"] = res["fold_kinds"]["headline"]["mean"]
     res["heldout_worst_auc"] = res["fold_kinds"]["headline"]["worst"]
     from fakescope.training.face.card import write_face_v2_card
-    from fakescope.training.face.roles import content_roles
+    from fakescope.training.face.roles import content_roles, picture_bands
+
+    rows, p_out = measure.out_of_fold(kept)
+    res["bands"] = {"face_picture": picture_bands(y[rows], cal_apply(p_out, cal), src[rows])}
 
     names = [f"{s_} {'fake' if l_ else 'real'}" for s_, l_ in zip(src[ok], y[ok])]
     plots = {"oof": (y[ok], oof[ok], cal_apply(oof[ok], cal), names)}
@@ -283,7 +287,7 @@ def evaluate_face(cfg: dict, smoke: bool = False) -> dict:
         input_spec={"crop": f"YuNet box, square, margin 1.3, {ENCODER_CROP} px -> {ENCODER_SIZE} px, JPEG q90",
                     "encoder": f"clip_vit_b16_int8 at {ENCODER_SIZE} px",
                     "features": FEATURE_SPEC, "video": {**V.serving_video(cfg), "rule": rule}},
-        calibration=cal, thresholds=th, content_roles=content_roles(res, rule),
+        calibration=cal, thresholds=th, content_roles=content_roles(res, rule, res["bands"]["face_picture"]),
         metrics_={"loso": res["loso"], "lofo": res["lofo"],
                   "source_folds": {k: {"auc": v["auc"], "auc_degraded": v["auc_degraded"]} for k, v in sf.items()},
                   "video_auc": res["video"][f"auc_{rule}"], "video_real_called_fake": res["video"]["real_called_fake"],

@@ -18,20 +18,21 @@ import json
 import numpy as np
 
 from fakescope.server import calibration, modelstore
-from fakescope.server.verdict import advisory_for, band
+from fakescope.server.verdict import advisory_for, band, thresholds_for
 from fakescope.training.config import load_config, repo_root, shared_dir
 
 ZERO_SHOT_SINCE = "2026-12-05"
 
 
-def result(name: str, entry: dict, score: float | None, content: str | None, reason: str = "") -> dict:
-    """A detector's result as the server builds it (detectors/base.py), from a calibrated score."""
+def result(name: str, entry: dict, score: float | None, content: str | None, reason: str = "", **extra) -> dict:
+    """A detector's result as the server builds it (detectors/base.py), from a calibrated score: banded with
+    the lines of its content type and given that type's role (server.verdict.thresholds_for / advisory_for)."""
     if score is None:
         return {"detector": name, "applicable": False, "score": None, "verdict": "not_applicable",
                 "reason": reason or "not applicable", "advisory": advisory_for(entry, content), "evidence": []}
-    th = entry["thresholds"]
+    th = thresholds_for(entry, content)
     return {"detector": name, "applicable": True, "score": float(score), "verdict": band(float(score), th["lower"], th["upper"]),
-            "reason": None, "advisory": advisory_for(entry, content), "content": content, "evidence": []}
+            "reason": None, "advisory": advisory_for(entry, content), "content": content, "evidence": [], **extra}
 
 
 def manifest() -> dict:
@@ -61,9 +62,19 @@ def face_pictures(log=print) -> list[dict]:
         for i, s in zip(f.test, cal):
             items.append({"kind": "image", "content": "face_picture", "collection": f.name,
                           "label": int(data["label"][i]), "path": str(data["path"][i]),
-                          "results": [result("face_manipulation", face_entry, s, "face_picture")]})
+                          "results": [result("face_manipulation", face_entry, s, "face_picture",
+                                             face_share=face_share(data["meta"][i]))]})
     ai_scores(items, ai_entry, log)
     return items
+
+
+def face_share(meta) -> float:
+    """Share of the picture the face covers, from the crop cache's shortcut columns (log w, log h, largest box
+    side / largest image side): the box taken as square (YuNet's boxes are near square), as the server's
+    routing measures it (detectors/face_manipulation.py: box area / picture area)."""
+    w, h = float(np.exp(meta[0])), float(np.exp(meta[1]))
+    side = float(meta[2]) * max(w, h)
+    return min(1.0, side * side / (w * h))
 
 
 def ai_scores(items: list[dict], entry: dict, log=print) -> None:
@@ -82,25 +93,36 @@ def ai_scores(items: list[dict], entry: dict, log=print) -> None:
 
 
 def zero_shot_speech(log=print) -> list[dict]:
-    """The 2026-12-05 pages' clips through the shipped speech detector (none of them in its training)."""
+    """The 2026-12-05 pages' clips, each scored by a speech head that never saw its page: the out-of-fold scores
+    of `fakescope evaluate audio`'s collection folds (runs/audio/oof.json) when that file exists — needed once
+    the shipped model trains on these pages — else the shipped detector, which never saw them (v2)."""
+    audio = shared_dir() / "datasets" / "audio"
+    entry = manifest()["audio_speech"]
+    sources = zero_shot_sources(audio)
+    oof = repo_root() / "runs" / "audio" / "oof.json"
+    if oof.exists():
+        rows = [r for r in json.loads(oof.read_text()) if r["collection"] in sources]
+        log(f"  speech: {len(rows)} zero-shot clips' out-of-fold scores ({oof})")
+        return [speech_item(entry, r["collection"], int(r["label"]), r["path"], r["score"]) for r in rows]
     from fakescope.server.detectors.audio_speech import AudioSpeechDetector
     from fakescope.server.detectors.base import Context
     from fakescope.server.media.types import Media
 
-    audio = shared_dir() / "datasets" / "audio"
-    entry = manifest()["audio_speech"]
     det = AudioSpeechDetector(model=modelstore.load_model(repo_root() / "models", "audio_speech", entry), entry=entry)
-    sources = zero_shot_sources(audio)
     rows = [r for r in csv.DictReader(open(audio / "MANIFEST.csv")) if r["source"] in sources]
     log(f"  speech model on {len(rows)} zero-shot clips")
     items = []
     for r in rows:
         path = audio / r["path"]
         res = det.predict(Media("audio", path, r["sha256"], path.stat().st_size), Context())
-        items.append({"kind": "audio", "content": "speech", "collection": r["source"], "label": int(r["label"] == "fake"),
-                      "path": r["path"], "results": [result("audio_speech", entry, res["score"], None,
-                                                            res.get("reason") or "")]})
+        items.append(speech_item(entry, r["source"], int(r["label"] == "fake"), r["path"], res["score"],
+                                 res.get("reason") or ""))
     return items
+
+
+def speech_item(entry: dict, collection: str, label: int, path: str, score, reason: str = "") -> dict:
+    return {"kind": "audio", "content": "speech", "collection": collection, "label": label, "path": path,
+            "results": [result("audio_speech", entry, score, "speech", reason)]}
 
 
 def zero_shot_sources(audio) -> set:

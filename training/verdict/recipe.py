@@ -51,7 +51,29 @@ def measure_type(items: list[dict]) -> dict:
             "uncertain": float(np.mean(verdicts == "uncertain")), "detectors": detectors}
 
 
-def card_sections(res: dict) -> list[tuple[str, str]]:
+def _line(x) -> str:
+    return "none" if x is None else pct(x)
+
+
+def roles_table(man: dict, types: dict) -> str:
+    """Each model's role and lines per content type, as the manifest gives them to the server."""
+    from fakescope.server.verdict import advisory_for, thresholds_for
+
+    rows = []
+    for key, content in [("face_manipulation", "face_picture"), ("face_manipulation", "face_video"),
+                         ("audio_speech", "speech"), ("ai_image", None)]:
+        entry = man.get(key) or {}
+        fig = (entry.get("content_roles") or {}).get(content) or entry
+        th = thresholds_for(entry, content)
+        rows.append([key, content or "any picture", num(fig.get("heldout_auc")), fig.get("heldout_kind") or "–",
+                     "advisory" if advisory_for(entry, content) else "decides",
+                     _line(th.get("lower")), _line(th.get("upper")),
+                     "per type, out-of-fold precision" if fig is not entry and fig.get("thresholds") else "model-wide"])
+    return md_table(["model", "content type", "held-out AUC", "measured on", "role", "likely authentic up to",
+                     "likely manipulated from", "lines"], rows)
+
+
+def card_sections(res: dict, man: dict) -> list[tuple[str, str]]:
     rows = []
     for content, m in res.items():
         dets = "; ".join(f"{k} {num(d['auc'])}{' (advisory)' if d['advisory'] else ''}"
@@ -62,16 +84,24 @@ def card_sections(res: dict) -> list[tuple[str, str]]:
     table = md_table(["content type", "reals", "fakes", "verdict AUC", "best detector alone", "rule",
                       "reals called likely manipulated", "fakes called likely authentic", "uncertain",
                       "detectors alone (AUC)"], rows)
+    failed = [k for k, m in res.items() if m["rule_met"] is False]
+    reading = ("The rule is met on every content type measured." if not failed else
+               "Not met on: " + ", ".join(failed) + ". Where only advisory detectors apply the verdict is uncertain "
+               "with no headline number and cannot rank; where a deciding detector's false alarms on another track "
+               "(a genuine voice) reach \"likely manipulated\", they rank reals above fakes.")
     return [
         ("How it is measured", "Every item is media none of its detectors was trained on (training/verdict/data.py "
-         "says where each score comes from), scored, calibrated, banded and given its per-type role as the server "
-         "does, then combined by server/verdict.combine. The verdict's AUC ranks what the user sees: the band "
-         "first, then the headline percentage (none: the middle). The rule: on every content type the verdict "
-         "ranks at least as well as the best applicable detector alone."),
+         "says where each score comes from), scored, calibrated, banded with its content type's lines and given "
+         "its per-type role as the server does, then combined by server/verdict.combine. The verdict's AUC ranks "
+         "what the user sees: the band first, then the headline percentage (none: the middle). The rule: on every "
+         "content type the verdict ranks at least as well as the best applicable detector alone."),
         ("Per content type", table),
-        ("Reading it", "Where only advisory detectors apply the verdict is uncertain with no headline number, so it "
-         "cannot rank: the rule then fails by construction, and what is missing is a decision rule that lets a "
-         "weaker model speak with narrower bands (thresholds from out-of-fold precision per content type)."),
+        ("Roles and lines the server uses", "From models/manifest.json. Per-type lines are placed by "
+         "training/evaluation/bands.py on the evaluate command's out-of-fold scores: each band right at least "
+         "90 % of the time at even odds, no collection's reals above the upper line more than 5 % of the time, "
+         "no collection's fakes below the lower line more than 10 %; \"none\": no such band for that type.\n\n"
+         + roles_table(man, res)),
+        ("Reading it", reading),
     ]
 
 
@@ -88,7 +118,7 @@ def evaluate(cfg: dict, smoke: bool = False) -> dict:
     res = {k: measure_type(v) for k, v in by_type.items()}
     root = repo_root() / "models" / "cards"
     write_metrics_json(root / "verdict_metrics.json", res)
-    card = write_card(root / "verdict.md", "The verdict: every detector combined", card_sections(res))
+    card = write_card(root / "verdict.md", "The verdict: every detector combined", card_sections(res, D.manifest()))
     for k, m in res.items():
         print(f"  {k}: verdict AUC {num(m['verdict_auc'])} vs best detector {num(m['best_detector_auc'])}, "
               f"rule {m['rule_met']}", flush=True)
