@@ -28,6 +28,8 @@ FAMILY_RULES = (
     (r"hifi|melgan|wavegan|pwg|univnet|bigvgan|istftnet|gan", "gan vocoder"),
     (r"wavenet|clarinet|mol", "wavenet / autoregressive"),
 )
+# Codec variants by name (both classes alike, every clip): (codec, kb/s, the rate the encoder reads).
+CODEC_VARIANTS = {"mp3_24k": ("mp3", 64, 24000), "mp3_16k": ("mp3", 32, 16000)}
 
 
 def family_of(system: str) -> str:
@@ -103,10 +105,17 @@ class AudioData:
 
     def variant(self, k: int, aug_seed: int) -> list[np.ndarray]:
         """Variant 0 = the clean clips; k >= 1 = every clip degraded by its own random recipe (drawn
-        without the label), babble made of the dataset's real clips. Cached as packed int16 per part."""
+        without the label), babble made of the dataset's real clips; k a name of CODEC_VARIANTS = every clip
+        through that codec round trip. Cached as packed int16 per part."""
         w = self.waves()
         if k == 0:
             return w
+        if isinstance(k, str):
+            codec, kbps, rate = CODEC_VARIANTS[k]
+            return sum((unpack_waves(cached("audio_waves", self._key(part, f"codec-{k}-{codec}-{kbps}-{rate}"),
+                                            lambda part=part: pack_waves(aug.codec_roundtrip(w[part], codec, kbps,
+                                                                                             encode_rate=rate))))
+                        for _, part in self._parts()), [])
         out: list[np.ndarray] = []
         for offset, (name, part) in enumerate(self._parts()):
             state: dict = {}

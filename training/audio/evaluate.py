@@ -10,7 +10,8 @@ import numpy as np
 
 from fakescope.server.calibration import apply as calibrate_apply
 
-from fakescope.training.evaluation import calibrate, measure, metrics, publish, splits
+from fakescope.training.evaluation import calibrate, measure, metrics, publish
+from fakescope.training.audio import candidates
 from fakescope.training.audio.data import AudioData, variants
 from fakescope.training.audio.features import features, gate_kind
 from fakescope.training.audio.shortcuts import quality_auc, quality_table, training_weights
@@ -20,25 +21,12 @@ from fakescope.training.audio import folds
 
 
 
-CALIBRATION_METHODS = ("platt", "beta", "isotonic")  # each one's cross-fitted ECE is on the card
-
-
 def summary(rows: list[dict]) -> dict:
     a = np.array([r["auc"] for r in rows if r["auc"] == r["auc"]])
     if not len(a):
         return {"mean": float("nan"), "worst": float("nan"), "worst_fold": None, "n_folds": 0}
     return {"mean": float(a.mean()), "worst": float(a.min()),
             "worst_fold": min(rows, key=lambda r: r["auc"] if r["auc"] == r["auc"] else 9)["fold"], "n_folds": len(a)}
-
-
-def cross_fitted(table: dict, y: np.ndarray, p_raw: np.ndarray, method: str, seed: int) -> np.ndarray:
-    """Calibrated scores where each half (component-disjoint) is calibrated on the other half."""
-    idx = np.arange(len(y))
-    a, b = splits.halves(table, idx, seed=seed)
-    out = np.empty_like(p_raw)
-    for fit_on, apply_to in ((a, b), (b, a)):
-        out[apply_to] = calibrate_apply(p_raw[apply_to], calibrate.fit(p_raw[fit_on], y[fit_on], method))
-    return out
 
 
 def in_the_wild(cfg: dict, data: AudioData, scores: np.ndarray) -> dict:
@@ -148,27 +136,32 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
             res["heads"][tag]["families"] = fam_rows
             res["heads"][tag]["family_summary"] = summary(fam_rows)
         log(f"  {tag}: leave-one-source-out mean {res['heads'][tag]['mean']:.3f} worst {res['heads'][tag]['worst']:.3f}")
-    ship_cfg = cfg["heads"][cfg["shipped"]]
-    res["fold_kinds"] = measure.measure(model_rows(cfg, data, features(data, ship_cfg["features"], nv, seed), ship_cfg,
-                                                   weights if ship_cfg.get("quality_balance", True) else None),
-                                        cfg["seed"], log=log, min_per_class=1 if len(y) < 200 else 3)
     fold_names = folds.fold_of(cfg, data.table, y, min_per_class=1 if len(y) < 200 else None)
     res["fold_members"] = {f: sorted(set(data.table["source"][fold_names == f])) for f in sorted(set(fold_names))}
     ship = cfg["shipped"]
-    s = oof[ship]
-    crossed = {m: cross_fitted(data.table, y, s[0], m, seed) for m in CALIBRATION_METHODS}
-    compared = {m: metrics.ece(y, c) for m, c in crossed.items()}
-    method = cfg.get("calibration", "platt")
-    if method == "lowest_cross_fitted_ece":  # the written rule: each method is judged on halves it was not fitted on
-        method = min(CALIBRATION_METHODS, key=compared.get)
-    params = calibrate.fit(s[0], y, method)
-    cal, cal_cf = calibrate_apply(s[0], params), crossed[method]
-    th = calibrate.pick_thresholds(y, cal, **cfg.get("thresholds", {}))
-    res["calibration"] = {"params": params, "ece_raw": metrics.ece(y, s[0]), "ece_in_sample": metrics.ece(y, cal),
-                          "ece_cross_fitted": compared[method], "compared": compared, "rule": cfg.get("calibration", "platt")}
+    s = oof[ship]  # leave-one-source-out scores: the in-the-wild mirror test reads them (generated rows included)
+    # the shared fold kinds: the shipped candidate on every kind + the cloning fold, the others on the collection folds
+    res["fold_kinds"], kept = candidates.measure_candidate(cfg, data, cfg["shipped_candidate"], kinds=measure.KINDS,
+                                                           smoke=smoke, log=log)
+    res["candidates"] = {n: res["fold_kinds"] if n == cfg["shipped_candidate"] else
+                         candidates.measure_candidate(cfg, data, n, smoke=smoke, log=log)[0]
+                         for n in ([] if smoke else cfg["candidates"])}
+    res["candidate_rule"] = {n: candidates.replaces(r, res["candidates"][cfg["previous_candidate"]])
+                             for n, r in res["candidates"].items() if n != cfg["previous_candidate"]}
+    o = candidates.out_of_fold(cfg, data, kept)
+    publish.write_metrics_json(runs / "oof.json", o["clips"])
+    yo, params, cal = data.y[o["rows"]], o["params"], o["calibrated"]
+    th = {"lower": o["bands"]["lower"] if o["bands"]["lower"] is not None else 0.0,  # 0 / 1: that band is never said
+          "upper": o["bands"]["upper"] if o["bands"]["upper"] is not None else 1.0}
+    res["oof"] = {k: o[k] for k in ("method", "auc_pooled", "bands")} | {"n": len(yo), "per_collection": per_collection(
+        yo, cal, data.table["source"][o["rows"]])}
+    res["calibration"] = {"params": params, "ece_raw": o["ece_raw"],
+                          "ece_in_sample": metrics.ece(yo, calibrate_apply(o["raw"], params)),
+                          "ece_cross_fitted": o["ece_cross_fitted"], "compared": o["ece_compared"],
+                          "rule": "lowest_cross_fitted_ece"}
     res["thresholds"] = th
-    res["band_rates"] = calibrate.band_rates(y, cal_cf, th)
-    res["pooled_clean"] = metrics.summary(y, cal, th["upper"])
+    res["band_rates"] = calibrate.band_rates(yo, cal, th)
+    res["pooled_clean"] = metrics.summary(yo, cal, th["upper"])
     res["in_the_wild"] = in_the_wild(cfg, data, s)
     if not smoke:
         res["in_the_wild"]["previous"] = previous_on_mirror(cfg, data)
@@ -179,8 +172,8 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
                 "mean": float(s[0, m].mean()), "n": int(m.sum())}
             for f in sorted(set(data.table["family"][wild & data.generated]))
             for m in [wild & data.generated & (data.table["family"] == f)]}
-    res["per_language"] = per_key(y, cal, data.table["language"])
-    res["per_origin"] = per_key(y, cal, [f"{o}: {f}" for o, f in zip(data.table["origin"], data.table["family"])])
+    res["per_language"] = per_key(yo, cal, data.table["language"][o["rows"]])
+    res["per_origin"] = per_key(yo, cal, data.table["family"][o["rows"]])
     q = quality_table(data, nv, seed)
     qy, qg = np.tile(y, nv + 1), np.tile(data.table["group"], nv + 1)
     res["quality_invariant"] = {"auc_clean_only": quality_auc(q[0], y, data.table["group"]),
@@ -198,7 +191,7 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
         res["previous"]["row_summary"] = {"mean": row["mean"], "worst": row["worst"], "n_folds": len(row["folds"])}
         res["previous"]["replaces"] = res["previous"]["replaces"] and res["heads"][ship]["mean"] > row["mean"]
     res["size_bytes"] = model_file.stat().st_size
-    _plots(res, y, s, cal, data, th, plot_dir, ship)
+    _plots(res, yo, o["raw"], cal, data.table["source"][o["rows"]], th, plot_dir, cfg["version"])
     publish.write_metrics_json(runs / "metrics.json", res)
     hs = res["heads"][ship]
     if write_manifest:
@@ -208,6 +201,7 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
                       "statistics, linear head)", fmt="npz",
             input_spec={**_spec(), "serving": cfg["serving"], "gate_threshold": cfg["gate"]["threshold"]},
             calibration=params, thresholds=th, metrics_=_headline(res, ship),
+            content_roles=candidates.content_role(res["fold_kinds"], o),
             data_manifest=resolve_path(cfg["data"]["root"]) / cfg["data"].get("manifest", "MANIFEST.csv"))
         res["speed"] = _speed(root)
         publish.write_metrics_json(runs / "metrics.json", res)
@@ -217,16 +211,6 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
             "heldout_worst_auc": head["worst"] and round(head["worst"], 4),
             "loso_mean_auc": round(hs["mean"], 4), "loso_worst_auc": round(hs["worst"], 4),
             "ece_cross_fitted": round(res["calibration"]["ece_cross_fitted"], 4), "thresholds": th}
-
-
-def model_rows(cfg: dict, data: AudioData, feats: list, hcfg: dict, weights) -> measure.Rows:
-    """The speech model as training.evaluation sees it: dataset clips testable, the generated TTS fakes (their
-    own families) training only; a fold's head fitted like the shipped one, scored on the clean clips."""
-    t = data.table
-    table = {"label": data.y, "source": t["source"], "family": t["family"], "group": t["group"],
-             "testable": ~data.generated}
-    return measure.Rows(table, lambda tr, te, _held: folds.fit_score(feats, data.y, tr, te, hcfg["head"], cfg["seed"],
-                                                                     weights)[0])
 
 
 def _depth(spec: dict) -> str:
@@ -266,12 +250,22 @@ def _speed(root: Path, runs: int = 7) -> dict:
     return json.loads(out[out.index("{"):])
 
 
-def _plots(res, y, s, cal, data, th, plot_dir: Path, ship: str) -> None:
-    curves = {"out-of-fold clean": (y, s[0])}
-    if len(s) > 1:
-        curves["out-of-fold degraded"] = (np.tile(y, len(s) - 1), s[1:].ravel())
-    publish.plot_roc_det(curves, plot_dir / "roc_det.png", "audio_speech v2, leave-one-source-out (pooled out-of-fold)")
-    publish.plot_confusion(y, cal, th["upper"], plot_dir / "confusion.png", "out-of-fold clean, upper threshold")
-    publish.plot_calibration(y, s[0], cal, plot_dir / "calibration.png", "calibration (pooled out-of-fold)")
-    publish.plot_score_histograms(cal, y, data.table["source"], plot_dir / "sources.png",
-                                  "calibrated out-of-fold score per source (largest 16)")
+def per_collection(y, p, coll) -> list[dict]:
+    """Per collection: its reals' and fakes' calibrated out-of-fold scores (median, 90th / 10th percentile)."""
+    out = []
+    for c in dict.fromkeys(coll):
+        m = coll == c
+        r, f = p[m & (y == 0)], p[m & (y == 1)]
+        out.append({"collection": str(c), "n_real": len(r), "n_fake": len(f), "auc": metrics.roc_auc(y[m], p[m]),
+                    "real_median": float(np.median(r)), "real_p90": float(np.percentile(r, 90)),
+                    "fake_median": float(np.median(f)), "fake_p10": float(np.percentile(f, 10))})
+    return out
+
+
+def _plots(res, y, raw, cal, coll, th, plot_dir: Path, version: str) -> None:
+    what = f"audio_speech {version}, collection folds (pooled out-of-fold)"
+    publish.plot_roc_det({"out-of-fold clean": (y, raw)}, plot_dir / "roc_det.png", what)
+    publish.plot_confusion(y, cal, th["upper"], plot_dir / "confusion.png", "out-of-fold, upper threshold")
+    publish.plot_calibration(y, raw, cal, plot_dir / "calibration.png", "calibration (" + what + ")")
+    publish.plot_score_histograms(cal, y, coll, plot_dir / "sources.png",
+                                  "calibrated out-of-fold score per collection (largest 16)")

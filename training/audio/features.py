@@ -103,23 +103,25 @@ def gate_kind(cfg: dict) -> str:
     return cfg["gate"].get("features", "whisper")
 
 
-def features(data: AudioData, kind: str, variants: int, seed: int) -> list[np.ndarray]:
-    """[clean, degraded 1..variants] feature arrays of a kind: "whisper" = statistics of the whole encoder's
-    frames, "firstK" = of the encoder cut to K layers, "lfcc", "mfcc", "frames", "logspec", "mel128"; "a_b_..." = those side by
-    side in that order (the order of speech.window_vectors' head input, e.g. "first2_lfcc")."""
+def features(data: AudioData, kind: str, variants: int, seed: int, codecs: tuple = ()) -> list[np.ndarray]:
+    """[clean, degraded 1..variants, then one per name of `codecs` (data.CODEC_VARIANTS)] feature arrays of a
+    kind: "whisper" = statistics of the whole encoder's frames, "firstK" = of the encoder cut to K layers,
+    "lfcc", "mfcc", "frames", "logspec", "mel128"; "a_b_..." = those side by side in that order (the order of
+    speech.window_vectors' head input, e.g. "first2_lfcc")."""
+    ks = [*range(variants + 1), *codecs]
     if kind == "whisper":
-        return [embeddings(data, k, seed) for k in range(variants + 1)]
+        return [embeddings(data, k, seed) for k in ks]
     if kind.startswith("first") and kind in BASE_KINDS:
-        return [cut_embeddings(data, encoder_layers(kind), k, seed) for k in range(variants + 1)]
+        return [cut_embeddings(data, encoder_layers(kind), k, seed) for k in ks]
     if kind == "mfcc":
-        return [baseline_features(data, k, seed) for k in range(variants + 1)]
+        return [baseline_features(data, k, seed) for k in ks]
     if kind == "lfcc":
-        return [spectral(data, k, seed) for k in range(variants + 1)]
+        return [spectral(data, k, seed) for k in ks]
     if kind == "frames":
-        return [frames(data, k, seed) for k in range(variants + 1)]
+        return [frames(data, k, seed) for k in ks]
     if kind in FRONT_ENDS:  # spectrogram images of the CNN comparison rows
-        return [front_end(data, kind, k, seed) for k in range(variants + 1)]
+        return [front_end(data, kind, k, seed) for k in ks]
     parts = kind.split("_")
     if len(parts) > 1 and all(p in BASE_KINDS and p != "frames" for p in parts):
-        return [np.concatenate(p, axis=1) for p in zip(*(features(data, k, variants, seed) for k in parts))]
+        return [np.concatenate(p, axis=1) for p in zip(*(features(data, k, variants, seed, codecs) for k in parts))]
     raise ValueError(f"unknown features {kind!r}")

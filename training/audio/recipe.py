@@ -1,4 +1,5 @@
-"""Audio recipe v2: speech-encoder embeddings (Whisper tiny.en, server.features.speech) of the dataset
+"""Audio recipe (v2's recipe; the config's "shipped_candidate" names the training pool and the codec
+variants, training.audio.candidates): speech-encoder embeddings (Whisper tiny.en, server.features.speech) of the dataset
 clips and of locally generated TTS fakes, clean and degraded alike, -> small numpy heads.
 
 train()    computes / reuses the cached embeddings, fits the shipped fake/real head and the speech gate
@@ -14,18 +15,21 @@ from pathlib import Path
 
 import numpy as np
 
+from fakescope.training.audio import candidates
 from fakescope.training.audio import folds as audio_folds
 from fakescope.training.audio.data import AudioData, variants
 from fakescope.training.audio.features import features, gate_kind
 from fakescope.training.audio.heads import fit_head, shipped_config
-from fakescope.training.audio.shortcuts import training_weights
 from fakescope.training.config import limit_threads, repo_root
 
 
-def fit_detector(cfg: dict, data: AudioData, feats: list[np.ndarray], weights=None) -> dict:
-    x = np.concatenate(feats)
-    y = np.tile(data.y, len(feats))
-    return fit_head(x, y, shipped_config(cfg)["head"], "detector", cfg["seed"], weights=weights)
+def fit_detector(cfg: dict, data: AudioData, feats: list[np.ndarray], weights=None, keep=None) -> dict:
+    """The shipped head on every variant of the clips in `keep` (all by default)."""
+    rows = np.tile(np.ones(len(data), bool) if keep is None else keep, len(feats))
+    x = np.concatenate(feats)[rows]
+    y = np.tile(data.y, len(feats))[rows]
+    return fit_head(x, y, shipped_config(cfg)["head"], "detector", cfg["seed"],
+                    weights=None if weights is None else weights[rows])
 
 
 def train(cfg: dict, out_dir: Path, smoke: bool = False, log=print) -> dict:
@@ -37,10 +41,10 @@ def train(cfg: dict, out_dir: Path, smoke: bool = False, log=print) -> dict:
     sm = cfg["smoke"] if smoke else {}
     data = AudioData(cfg, limit=sm.get("limit"), log=log)
     nv = variants(cfg, smoke)
-    feats = features(data, shipped_config(cfg)["features"], nv, cfg["augment"]["seed"])
-    log(f"training rows: {len(data)} clips x {nv + 1} variants ({int(data.y.sum())} fake clips, "
-        f"{int(data.generated.sum())} generated)")
-    head = fit_detector(cfg, data, feats, training_weights(cfg, data, nv))
+    feats, weights, keep = candidates.training_rows(cfg, data, cfg["shipped_candidate"], smoke)
+    log(f"training rows: {int(keep.sum())} clips x {len(feats)} variants ({int(data.y[keep].sum())} fake clips, "
+        f"{int(data.generated[keep].sum())} generated)")
+    head = fit_detector(cfg, data, feats, weights, keep)
     gate_feats = features(data, gate_kind(cfg), nv, cfg["augment"]["seed"])
     gate, gate_res = audio_folds.gate_figures(cfg, data, gate_feats, smoke, log=log)
     path = out_dir / cfg["model_file"]

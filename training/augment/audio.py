@@ -72,9 +72,12 @@ def random_crop(wave: np.ndarray, rng: np.random.Generator, min_s: float = 2.0) 
     return wave[start:start + length]
 
 
-def codec_roundtrip(waves: list[np.ndarray], codec: str, bitrate_k: int, sr: int = RATE) -> list[np.ndarray]:
+def codec_roundtrip(waves: list[np.ndarray], codec: str, bitrate_k: int, sr: int = RATE,
+                    encode_rate: int | None = None) -> list[np.ndarray]:
     """Encode all `waves` with `codec` at `bitrate_k` kb/s in one ffmpeg call and decode back to
-    float32 mono at `sr`; returns clips of the original lengths."""
+    float32 mono at `sr`; returns clips of the original lengths. `encode_rate`: the sample rate the encoder
+    reads (the clips resampled to it first, e.g. MP3 at 24 kHz as web TTS demos ship it); default the
+    codec's own rate, else `sr`."""
     if not waves:
         return []
     args, suffix = CODECS[codec]
@@ -88,7 +91,7 @@ def codec_roundtrip(waves: list[np.ndarray], codec: str, bitrate_k: int, sr: int
     ff = ffmpeg_exe()
     with tempfile.TemporaryDirectory(prefix="fs_codec_") as tmp:
         enc = Path(tmp) / f"x{suffix}"
-        src_rate = _CODEC_RATE.get(codec, sr)
+        src_rate = encode_rate or _CODEC_RATE.get(codec, sr)
         cmd = [ff, "-nostdin", "-v", "error", "-f", "f32le", "-ar", str(sr), "-ac", "1", "-i", "-",
                "-ar", str(src_rate), *args, "-b:a", f"{int(bitrate_k * 1000)}", str(enc)]
         subprocess.run(cmd, input=joined.tobytes(), check=True, capture_output=True, timeout=600)
