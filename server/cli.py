@@ -219,7 +219,7 @@ def _readable(check: dict) -> str:  # kept for callers of the former name
 def model_rows(models_dir: Path, manifest: dict) -> tuple[list[dict], int]:
     """One row per manifest entry: key, version, role, held-out AUC, size, sha256 prefix, state."""
     from . import modelstore
-    from .verdict import is_advisory
+    from .verdict import advisory_for, role_summary
 
     rows, bad = [], 0
     for key, entry in sorted(manifest.items()):
@@ -230,14 +230,15 @@ def model_rows(models_dir: Path, manifest: dict) -> tuple[list[dict], int]:
             state, bad, size = f"INVALID: {exc}", bad + 1, entry.get("size_bytes")
         if not entry.get("thresholds"):
             role = "helper"     # no verdict of its own (e.g. the YuNet face finder)
-        elif is_advisory(entry.get("heldout_auc"), entry.get("heldout_worst_auc")):
-            role = "advisory"   # shown, never decides (server/verdict.py)
+        elif entry.get("content_roles"):
+            role = "per-type"   # measured per content type: its roles are listed under the row
         else:
-            role = "decides"
+            role = "advisory" if advisory_for(entry, None) else "decides"
         rows.append({"key": key, "version": str(entry.get("version", "?")), "role": role,
                      "heldout_auc": entry.get("heldout_auc"), "worst": entry.get("heldout_worst_auc"),
                      "size": size, "sha256": str(entry.get("sha256"))[:12], "state": state,
                      "encoder": (entry.get("input") or {}).get("encoder") or "-",
+                     "types": role_summary(entry) if role == "per-type" else None,
                      "metrics": ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
                                           for k, v in (entry.get("metrics") or {}).items()
                                           if not isinstance(v, (dict, list)))})
@@ -267,10 +268,12 @@ def cmd_models(args) -> int:
             else f"{r['size'] / 1e3:.1f} kB"
         print(f"{r['key']:<18} {r['version']:<12} {r['role']:<9} {auc:<19} {size:>8}  {r['sha256']:<12}  "
               f"{r['encoder']:<18}  {r['state']}")
+        if r["types"]:
+            print(f"{'':<18} {r['types']}")
         if r["metrics"] and args.verbose:
             print(f"{'':<18} {r['metrics']}")
-    print("roles: decides = may decide a verdict; advisory = mean or worst-fold held-out AUC below its floor in server/verdict.py, "
-          "shown but never decides; helper = used by another model (no verdict of its own). A model with an "
+    print("roles: decides = may decide a verdict; advisory = held-out figures below the floors in server/verdict.py, "
+          "shown but never decides; per-type = a role and two lines per content type (listed under the row); helper = used by another model (no verdict of its own). A model with an "
           "encoder is a small head on that pretrained encoder (`fakescope encoders verify`).")
     return 1 if bad else 0
 

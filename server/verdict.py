@@ -65,6 +65,15 @@ def advisory_for(entry: dict, content: str | None) -> bool:
     return is_advisory(figures.get("heldout_auc"), figures.get("heldout_worst_auc"))
 
 
+def role_summary(entry: dict) -> str:
+    """A model's role in words: "decisive" / "advisory" for a model measured as a whole, or per content type
+    where the evaluate command measured types ("decides: face picture; advisory: face video")."""
+    per = entry.get("content_roles") or {}
+    if not per:
+        return "advisory" if advisory_for(entry, None) else "decisive"
+    return "; ".join(f"{'advisory' if advisory_for(entry, t) else 'decides'}: {t.replace('_', ' ')}" for t in per)
+
+
 def thresholds_for(entry: dict, content: str | None, default: dict | None = None) -> dict:
     """The two lines a score is banded with for one content type: the type's own bands when measured, else the
     model's overall thresholds (`default` when it has none). A line may be None: no such band for the type."""

@@ -41,6 +41,9 @@ def test_models_lists_version_role_heldout_auc_size_and_sha(tmp_path):
         "audio_speech": _entry(files["strong.npz"], "2.0.0", thresholds=th, heldout_auc=0.91,
                                heldout_worst_auc=0.82, metrics={"auc": 0.95}, input={"encoder": "whisper_tiny_en"}),
         "face_manipulation": {**_entry(files["bad.npz"], "face-2.0", thresholds=th, heldout_auc=0.8), "sha256": "0" * 64},
+        "faces_by_type": _entry(files["weak.npz"], "f-3", thresholds=th, heldout_auc=0.8, heldout_worst_auc=0.5,
+                                content_roles={"face_picture": {"heldout_auc": 0.8, "thresholds": {"lower": None, "upper": 0.9}},
+                                               "face_video": {"heldout_auc": 0.7, "thresholds": {"lower": 0.1, "upper": 0.9}}}),
         "yunet": _entry(files["finder.onnx"], "2023mar", thresholds=None),
     }
     (models / "manifest.json").write_text(json.dumps({"schema": 1, "models": manifest}))
@@ -50,6 +53,8 @@ def test_models_lists_version_role_heldout_auc_size_and_sha(tmp_path):
     assert rows["audio_speech"][1:4] == ["2.0.0", "decides", "0.910"]
     assert rows["ai_image"][1:4] == ["aigen-2.0", "advisory", "0.410"]
     assert rows["yunet"][1:4] == ["2023mar", "helper", "-"]
+    assert rows["faces_by_type"][1:3] == ["f-3", "per-type"]
+    assert "decides: face picture; advisory: face video" in proc.stdout
     assert "2.5 MB" in " ".join(rows["audio_speech"]) and manifest["audio_speech"]["sha256"][:12] in rows["audio_speech"]
     assert "INVALID" in " ".join(rows["face_manipulation"])
     assert "whisper_tiny_en" in rows["audio_speech"] and "whisper_tiny_en" not in rows["ai_image"]

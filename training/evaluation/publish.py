@@ -181,15 +181,11 @@ def role(heldout_auc: float, worst_auc: float) -> str:
 
 
 def role_cell(entry: dict) -> str:
-    """The README Models table's role cell: "decisive" / "advisory" for a model measured as a whole, or its
-    role per content type where the evaluate command measured types ("decides: face picture; advisory: ...")
-    — what server.verdict.advisory_for makes of the manifest entry."""
-    from fakescope.server.verdict import advisory_for
+    """The README Models table's role cell: what the server makes of the manifest entry
+    (server.verdict.role_summary: one role, or one per measured content type)."""
+    from fakescope.server.verdict import role_summary
 
-    per = entry.get("content_roles") or {}
-    if not per:
-        return "advisory" if advisory_for(entry, None) else "decisive"
-    return "; ".join(f"{'advisory' if advisory_for(entry, t) else 'decides'}: {t.replace('_', ' ')}" for t in per)
+    return role_summary(entry)
 
 
 def role_text(heldout_auc: float | None, how: str, worst_auc: float | None = None) -> str:
@@ -210,6 +206,32 @@ def role_text(heldout_auc: float | None, how: str, worst_auc: float | None = Non
     return f"**Decisive.** {figures}; it meets the rule ({rule}), so its band counts in the combined verdict."
 
 
+def roles_text(content_roles: dict) -> str:
+    """The card's "Role in the verdict" per content type: role, lines and what the lines gave on the out-of-fold
+    scores they were placed on (training/evaluation/bands.py), as server.verdict reads the manifest entry."""
+    from fakescope.server.verdict import DECISIVE_MIN_HELDOUT_AUC, advisory_for
+
+    rows = []
+    for content, fig in content_roles.items():
+        th, got = fig.get("thresholds") or {}, fig.get("bands_measured") or {}
+        rows.append([content.replace("_", " "), num(fig.get("heldout_auc")), str(fig.get("heldout_kind", "–")),
+                     "advisory" if advisory_for({"content_roles": content_roles}, content) else "decides",
+                     "none" if th.get("lower") is None else pct(th["lower"]),
+                     "none" if th.get("upper") is None else pct(th["upper"]),
+                     pct(got.get("precision_authentic")), pct(got.get("precision_manipulated")),
+                     pct(got.get("reals_called_manipulated")), pct(got.get("fakes_called_authentic")),
+                     pct(got.get("uncertain"))])
+    table = md_table(["content type", "held-out AUC", "measured on", "role", "likely authentic up to",
+                      "likely manipulated from", "authentic band right (even odds)", "manipulated band right (even odds)",
+                      "reals called likely manipulated", "fakes called likely authentic", "uncertain"], rows)
+    return (f"Per content type (server/verdict.py): a type decides where its mean held-out AUC reaches "
+            f"{DECISIVE_MIN_HELDOUT_AUC} and at least one band could be placed on the out-of-fold scores: each band "
+            "right at least 90 % of the time at even odds, no collection's reals above the upper line more than "
+            "5 %, no collection's fakes below the lower line more than 10 % (training/evaluation/bands.py); "
+            "\"none\": no such band, the model never says it for that type. A weak collection narrows the bands "
+            "instead of silencing the model.\n\n" + table)
+
+
 def readme_model_row(key: str, version: str, applies: str, looks_for: str, auc: float, measured_on: str,
                      role: str, card: str) -> str:
     """One row of the README's Models table (columns: model, applies to, looks for, held-out AUC,
@@ -225,6 +247,21 @@ def replace_readme_row(readme: str | Path, key: str, row: str) -> None:
     for i, line in enumerate(lines):
         if line.startswith(f"| `{key}` "):
             lines[i] = row + "\n"
+            readme.write_text("".join(lines))
+            return
+    raise ValueError(f"{readme.name} has no Models-table row for {key}")
+
+
+def replace_readme_role(readme: str | Path, key: str, role: str) -> None:
+    """Rewrite only the role cell of model `key`'s README Models-table row (the verdict evaluation refreshes
+    every model's role from the manifest: roles are what server.verdict makes of the measured figures)."""
+    readme = Path(readme)
+    lines = readme.read_text().splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith(f"| `{key}` "):
+            cells = line.rstrip("\n").split(" | ")
+            cells[5] = role
+            lines[i] = " | ".join(cells) + "\n"
             readme.write_text("".join(lines))
             return
     raise ValueError(f"{readme.name} has no Models-table row for {key}")

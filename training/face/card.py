@@ -151,7 +151,8 @@ def write_face_v2_card(cfg: dict, res: dict, th: dict, cal: dict, repo: Path, pl
          f"{pct(c['band_rates_oof']['fake_called_real'])}, uncertain {pct(c['band_rates_oof']['uncertain'])}. "
          f"The shipped head is fitted on all data, so it is somewhat more confident than the fold heads these "
          f"figures come from. Calibration: {cal}."),
-        ("Role in the verdict", publish.role_text(res["heldout_auc"], "collection-fold", res["heldout_worst_auc"])),
+        ("Role in the verdict", publish.roles_text(res["content_roles"]) if res.get("content_roles") else
+         publish.role_text(res["heldout_auc"], "collection-fold", res["heldout_worst_auc"])),
         ("Limits", "Real-only sources (UTKFace, FFHQ) and fake-only sources (SDFD, StyleGAN, InfoSwap, reenactment) "
                    "are tested against the reference groups of other sources, so part of those folds is the source "
                    "style; where the shortcut model (image size, face size, detector confidence) reaches a high AUC "

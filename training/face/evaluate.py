@@ -275,6 +275,7 @@ def evaluate_face(cfg: dict, smoke: bool = False) -> dict:
 
     rows, p_out = measure.out_of_fold(kept)
     res["bands"] = {"face_picture": picture_bands(y[rows], cal_apply(p_out, cal), src[rows])}
+    res["content_roles"] = content_roles(res, rule, res["bands"]["face_picture"])
 
     names = [f"{s_} {'fake' if l_ else 'real'}" for s_, l_ in zip(src[ok], y[ok])]
     plots = {"oof": (y[ok], oof[ok], cal_apply(oof[ok], cal), names)}
@@ -287,7 +288,7 @@ def evaluate_face(cfg: dict, smoke: bool = False) -> dict:
         input_spec={"crop": f"YuNet box, square, margin 1.3, {ENCODER_CROP} px -> {ENCODER_SIZE} px, JPEG q90",
                     "encoder": f"clip_vit_b16_int8 at {ENCODER_SIZE} px",
                     "features": FEATURE_SPEC, "video": {**V.serving_video(cfg), "rule": rule}},
-        calibration=cal, thresholds=th, content_roles=content_roles(res, rule, res["bands"]["face_picture"]),
+        calibration=cal, thresholds=th, content_roles=res["content_roles"],
         metrics_={"loso": res["loso"], "lofo": res["lofo"],
                   "source_folds": {k: {"auc": v["auc"], "auc_degraded": v["auc_degraded"]} for k, v in sf.items()},
                   "video_auc": res["video"][f"auc_{rule}"], "video_real_called_fake": res["video"]["real_called_fake"],

@@ -12,7 +12,8 @@ import numpy as np
 from fakescope.server.verdict import RANK, combine
 from fakescope.training.config import repo_root
 from fakescope.training.evaluation.metrics import roc_auc
-from fakescope.training.evaluation.publish import md_table, num, pct, write_card, write_metrics_json
+from fakescope.training.evaluation.publish import (md_table, num, pct, replace_readme_role, role_cell, write_card,
+                                                   write_metrics_json)
 
 
 def train(cfg: dict, out_dir: Path, smoke: bool = False) -> dict:
@@ -118,7 +119,11 @@ def evaluate(cfg: dict, smoke: bool = False) -> dict:
     res = {k: measure_type(v) for k, v in by_type.items()}
     root = repo_root() / "models" / "cards"
     write_metrics_json(root / "verdict_metrics.json", res)
-    card = write_card(root / "verdict.md", "The verdict: every detector combined", card_sections(res, D.manifest()))
+    man = D.manifest()
+    card = write_card(root / "verdict.md", "The verdict: every detector combined", card_sections(res, man))
+    for key, entry in man.items():   # the README's role cells, as the server reads the manifest now
+        if "heldout_auc" in entry:
+            replace_readme_role(repo_root() / "README.md", key, role_cell(entry))
     for k, m in res.items():
         print(f"  {k}: verdict AUC {num(m['verdict_auc'])} vs best detector {num(m['best_detector_auc'])}, "
               f"rule {m['rule_met']}", flush=True)
