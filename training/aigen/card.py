@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fakescope.training.aigen import world_card
 from fakescope.training.evaluation import measure, publish
 from fakescope.training.config import repo_root, resolve_path
 from fakescope.training.evaluation.publish import md_table, num, pct
@@ -96,6 +97,7 @@ def publish_all(cfg: dict, res: dict, table: dict) -> dict:
                                 "variants) were chosen among a dozen on these same folds, which flatters v2 a little; "
                                 "the alternatives below are measured again by every evaluate run."),
         *measure.card_sections(res["fold_kinds"]),
+        *world_card.sections(res["world"], cfg["version"]),
         ("This model's own folds", "\n".join([
             "- " + _summary_line(lo["auc"], "**v2 leave-one-source-out AUC**"),
             "- " + _summary_line(lo["auc_web60half"], "v2 after JPEG q60 + half size"),

@@ -200,6 +200,24 @@ def model_rows(table: dict, feats: dict, hp: dict, seed: int) -> Rows:
     return Rows(t, lambda tr, te, _held: head_probability(fit_on(feats, table, tr, hp, seed), feats["clean"][te]))
 
 
+def world_evaluation(cfg: dict) -> list[dict]:
+    """training.aigen.world on the configured model and its cfg["candidates"]: what the card compares (each
+    candidate's "replaces": whether it beats the configured model by world.better); writes the configured
+    model's out-of-fold calibrated score of every picture to runs/aigen/oof.json."""
+    import json
+
+    from fakescope.training.aigen import world, world_card
+
+    out = world.compare(cfg)
+    base = out["candidates"][0]
+    for c in out["candidates"][1:]:
+        c["replaces"] = world.better(c, base)
+    runs = repo_root() / "runs" / "aigen"
+    runs.mkdir(parents=True, exist_ok=True)
+    (runs / "oof.json").write_text(json.dumps(world.oof_records(out["table"], base)))
+    return world_card.summary(out)
+
+
 def evaluate_aigen(cfg: dict, smoke: bool = False) -> dict:
     from fakescope.training.aigen.card import publish_all
 
@@ -247,6 +265,7 @@ def evaluate_aigen(cfg: dict, smoke: bool = False) -> dict:
                            f"{cfg['name']}` first")
     res["latency"] = serving_latency(cfg, table, images, head)
     res["alternatives"] = alternatives(cfg)
+    res["world"] = world_evaluation(cfg)
     res["curves"] = {"oof": (table["label"], cal["calibrated"]),
                      "pool": (np.concatenate([table["label"]] * 2), np.concatenate([oof, oof_deg]),
                               np.concatenate([cal["calibrated"], cal["calibrated_web60half"]]))}

@@ -61,7 +61,12 @@ def train_rows(feats: dict, table: dict, idx: np.ndarray, variants) -> tuple[np.
 
 
 def fit_on(feats: dict, table: dict, idx: np.ndarray, hp: dict, seed: int = 0) -> dict:
+    """hp "weigh_as": {name: [sources]}: those sources share ONE source's weight (e.g. 18 extra real
+    collections weighing as much as one camera source)."""
     x, y, s = train_rows(feats, table, idx, hp["train_variants"])
+    alias = {src: name for name, srcs in hp.get("weigh_as", {}).items() for src in srcs}
+    if alias:
+        s = np.array([alias.get(v, v) for v in s.tolist()])
     return fit_head(x, y, sample_weights(y, s, bool(hp.get("source_balanced", True))), hp, seed)
 
 

@@ -21,18 +21,32 @@ from fakescope.training.aigen.heads import fit_on, head_params
 from fakescope.training.config import repo_root
 
 
+def training_set(cfg: dict, smoke: bool = False, variants=None) -> tuple[dict, dict, np.ndarray]:
+    """(table, {variant: features}, training row indices): v2's general sources, or, when the config adds
+    real-only collections ("extra_reals", "face_reals"), the union pool of training.aigen.world and the rows
+    whose role is "train"."""
+    hp = head_params(cfg, smoke)
+    variants = list(variants or hp["train_variants"])
+    if cfg.get("extra_reals") or cfg.get("face_reals"):
+        from fakescope.training.aigen.world import load_union, training_mask
+
+        table, feats = load_union(cfg, variants, smoke)
+        return table, feats, np.flatnonzero(training_mask(table, cfg))
+    table, feats, _ = load(cfg, smoke, variants=variants)
+    return table, feats, np.arange(len(table["label"]))
+
+
 def train(cfg: dict, out_dir: Path, smoke: bool = False) -> dict:
     hp = head_params(cfg, smoke)
-    table, feats, _ = load(cfg, smoke)
-    idx = np.arange(len(table["label"]))
+    table, feats, idx = training_set(cfg, smoke)
     head = fit_on(feats, table, idx, hp, cfg["seed"])
     out_dir = Path(out_dir)
     np.savez(out_dir / "model.npz", **head)
     n_train = len(idx) * len(hp["train_variants"])
     (out_dir / "train_info.json").write_text(json.dumps(
-        {"n_images": len(idx), "n_train": n_train, "n_fake": int(table["label"].sum()),
+        {"n_images": len(idx), "n_train": n_train, "n_fake": int(table["label"][idx].sum()),
          "variants": hp["train_variants"], "smoke": smoke, "head": hp,
-         "sources": sorted(set(table["source"].tolist()))}, indent=2))
+         "sources": sorted(set(table["source"][idx].tolist()))}, indent=2))
     summary = {"model": str(out_dir / "model.npz"), "images": len(idx), "training rows": n_train}
     if not smoke:
         shutil.copyfile(out_dir / "model.npz", repo_root() / "models" / cfg["model_file"])
