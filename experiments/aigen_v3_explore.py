@@ -36,6 +36,7 @@ def settings() -> list[dict]:
         {"name": "face reals only", "face_reals": FACE},
         {"name": "extra photos/renders/vector art only + face reals", **both, "extra_collections": PHOTOS},
         {"name": "v3 pool, class-balanced only", **both, "head": {"source_balanced": False}},
+        {"name": "half v2 + half v3 pool (logits averaged: one linear head)", **both, "blend_v2": 0.5},
     ]
 
 

@@ -118,3 +118,17 @@ def test_card_compares_the_shipped_model_with_the_candidates(repo_root):
     # the shipped model is the best candidate by the rule, or it was replaced
     assert not any(c.get("replaces") for c in cands[1:]) or man["version"] != "aigen-2.0"
     assert "False positives per real collection" in (repo_root / "models" / "cards" / "aigen.md").read_text()
+
+
+def test_blend_is_one_linear_head_with_the_weighted_logit():
+    from fakescope.server.detectors.ai_image import head_logit
+
+    rng = np.random.default_rng(1)
+
+    def head():
+        return {"mu": rng.normal(size=6).astype(np.float32), "sigma": rng.uniform(0.5, 2, 6).astype(np.float32),
+                "w": rng.normal(size=6).astype(np.float32), "b": np.array([0.3], np.float32)}
+
+    a, b, x = head(), head(), rng.normal(size=(7, 6)).astype(np.float32)
+    got = head_logit(world.blend(a, b, 0.3), x)
+    assert np.allclose(got, 0.3 * head_logit(a, x) + 0.7 * head_logit(b, x), atol=1e-4)

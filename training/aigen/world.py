@@ -15,6 +15,9 @@ collection (training.aigen.pool), and for each candidate (v2's settings, v3's) o
              TRAINING collections (so the held-out collections are out of the line's choice too); then per
              real collection the share of its pictures called likely manipulated (a false positive each), and
              of the fakes called so (recall). "ship" bands: the same rule on every collection (issue item 4)
+
+A candidate's "blend_v2": w makes its head ONE linear head whose logit is w * (v2's recipe on v2's rows) +
+(1 - w) * (its own recipe on its rows), fitted per fold like any head (world.blend).
 """
 from __future__ import annotations
 
@@ -81,18 +84,26 @@ def candidate(table: dict, feats: dict, cand: dict, seed: int, smoke: bool = Fal
     train = training_mask(table, cand)
     y, src, groups = table["label"], table["source"], table["group"]
 
+    v2_rows = training_mask(table, {**cand, "extra_reals": False, "face_reals": {}, "face_sources": []})
+
+    def fit(idx):
+        head = fit_on(feats, table, idx, hp, seed)
+        if not cand.get("blend_v2"):
+            return head
+        return blend(fit_on(feats, table, idx[v2_rows[idx]], hp, seed), head, float(cand["blend_v2"]))
+
     def fit_score(tr, te, _held=()):
-        return head_probability(fit_on(feats, table, tr[train[tr]], hp, seed), feats["clean"][te])
+        return head_probability(fit(tr[train[tr]]), feats["clean"][te])
 
     ft = framework_table(table, cand)
     res = measure(Rows(ft, fit_score), seed, log=log, min_per_class=1 if smoke else 3)
-    full = fit_on(feats, table, np.flatnonzero(train), hp, seed)
+    full = fit(np.flatnonzero(train))
     oof = {v: np.zeros(len(y)) for v in SCORE_VARIANTS}
     for s in dict.fromkeys(src.tolist()):
         rows = np.flatnonzero(src == s)
         if train[rows].any():
             touch = np.isin(groups, np.unique(groups[rows]))
-            head = fit_on(feats, table, np.flatnonzero(train & (src != s) & ~touch), hp, seed)
+            head = fit(np.flatnonzero(train & (src != s) & ~touch))
         else:
             head = full
         for v in SCORE_VARIANTS:
@@ -112,6 +123,16 @@ def candidate(table: dict, feats: dict, cand: dict, seed: int, smoke: bool = Fal
     return {"name": cand.get("name", cand.get("version")), "measure": res, "calibration": cal,
             "oof_calibrated": pc, "train_mask": train, "oof_how": how, "general_fakes": _general_fakes(table, cand), "bands": _strip(fit_bands), "ship_bands": _strip(ship_bands),
             "collections": per_collection(table, pc, train, fit_bands, ship_bands, _general_fakes(table, cand))}
+
+
+def blend(a: dict, b: dict, weight_a: float) -> dict:
+    """ONE linear head whose logit is weight_a * logit_a + (1 - weight_a) * logit_b (both linear heads on
+    standardised features: the sum of two affine maps is affine, so the server loads it like any head)."""
+    wa, wb = a["w"] / a["sigma"], b["w"] / b["sigma"]
+    w = weight_a * wa + (1 - weight_a) * wb
+    bias = weight_a * (a["b"] - a["mu"] @ wa) + (1 - weight_a) * (b["b"] - b["mu"] @ wb)
+    return {"mu": np.zeros_like(a["mu"]), "sigma": np.ones_like(a["sigma"]), "w": w.astype(np.float32),
+            "b": np.asarray(bias, np.float32).reshape(1)}
 
 
 def _strip(b: dict) -> dict:
