@@ -62,3 +62,14 @@ def test_cloning_fold_of_the_pool_pairs_prompts_with_their_clones(shared_dir):
     assert y.sum() >= 50 and (1 - y).sum() >= 30
     assert all(set(y[groups == g]) == {0, 1} for g in set(groups))   # every test group: a prompt and its clones
     assert not set(table["source"][fold.train]) & candidates.zero_shot_sources(data)
+
+
+def test_the_shipped_candidate_is_the_card_s_shipped_head():
+    from fakescope.training.config import load_config
+
+    cfg = load_config("audio")
+    ship = cfg["candidates"][cfg["shipped_candidate"]]
+    row = cfg["heads"][cfg["shipped"]]
+    assert ship["features"] == row["features"] and ship["head"] == row["head"]
+    assert cfg["previous_candidate"] in cfg["candidates"]
+    assert set(ship.get("codecs", ())) <= {"mp3_24k", "mp3_16k"}

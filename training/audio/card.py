@@ -48,8 +48,8 @@ def _depth_text() -> str:
     if k in (None, LAYERS):
         return ""
     return (f", cut to its first {k} of {LAYERS} layers (a CTranslate2 model made of those layers of the same pinned "
-            "file, `server/encoders/whisper.py`: lower layers keep more of the signal's texture; the card's "
-            "comparison rows with the whole encoder are below)")
+            "file, `server/encoders/whisper.py`: lower layers keep more of the signal's texture; the whole "
+            "encoder is a candidate row below)")
 
 
 def write(cfg: dict, res: dict, card_path: Path, plot_dir: Path, data) -> Path:
@@ -80,7 +80,8 @@ window 120 linear-frequency cepstral statistics (LFCC 1-20 with deltas and delta
 deviation over the voiced frames, `server/features/lfcc.py`): the upper-band spectral texture that vocoders
 get wrong and an encoder trained for transcription learns to ignore (`server/features/speech.py`, the same
 functions in training and serving). **Heads:** `{ship}` decides (`{h['name']}`); a logistic-regression
-speech gate on the encoder statistics alone.
+speech gate on the encoder statistics alone. Training rows: the config's `shipped_candidate`
+`{cfg['shipped_candidate']}` ({cfg['candidates'][cfg['shipped_candidate']]['name']}).
 
 **Data:** `../shared/datasets/audio` ({d['dataset']} clips) + {d['generated']} generated TTS fakes reading the
 Whisper transcripts of the English real clips ({gen}; `training/tts/`). Every clip in {d['variants']}
@@ -89,8 +90,7 @@ low-pass, MP3 / Opus / AAC / AMR, white / pink / babble noise 5-30 dB, reverb, o
 {d['fake']} of {d['clips']} clips are fake. {"The heads are trained with quality-balancing weights (inverse propensity of a quality classifier, `training/audio/shortcuts.py`), so that in the weighted training set recording quality no longer predicts the label (see the shortcut section)." if cfg.get("quality_balance") else ""}
 
 **Role:** {publish.role_text(res['fold_kinds']['headline']['mean'], 'collection-fold', res['fold_kinds']['headline']['worst'])}
-For speech the server reads the bands placed on the collection folds' out-of-fold scores
-(`content_roles.speech`, section "Calibration and verdict bands")."""),
+{card_folds.speech_role(res)}"""),
         *measure.card_sections(res["fold_kinds"]),
         ("The inverted cloning case", card_folds.cloning_note(res)),
         ("Candidates on the same collection folds (issue 24)", card_folds.candidates_section(cfg, res)),

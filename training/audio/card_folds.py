@@ -27,7 +27,9 @@ def candidates_section(cfg: dict, res: dict) -> str:
 Every candidate is refitted on each fold's training rows (all variants, quality-balancing weights) and scores
 the fold's clean clips; the folds are the same for all (`training/audio/candidates.py`, the config's
 `candidates`). Rule for replacing `{prev}` (issue 24): collection-fold mean higher AND worst collection fold
-not lower: {rule}. Shipped: `{cfg['shipped_candidate']}`. Reproduce this table alone:
+not lower: {rule}. Shipped: `{cfg['shipped_candidate']}`. The candidates were chosen and compared on these
+same folds ({len(names)} candidates), so the winner's figures carry that selection: read differences of a
+few thousandths as ties, and the small 2026-12-05 pages (8-17 clips) move by up to 0.1 with one clip. Reproduce this table alone:
 `OMP_NUM_THREADS=1 nice -n 10 python experiments/speech_v3_candidates.py` (writes
 `experiments/speech_v3_candidates.md`).""")
 
@@ -49,7 +51,7 @@ def cloning_note(res: dict) -> str:
 
 
 def calibration_section(cfg: dict, res: dict, rel: str) -> str:
-    cal, th, br, o = res["calibration"], res["thresholds"], res["band_rates"], res["oof"]
+    cal, o = res["calibration"], res["oof"]
     b = o["bands"]
     real_high = b["reals_called_manipulated_by_collection"]
     fake_low = b["fakes_called_authentic_by_collection"]
@@ -80,5 +82,25 @@ Per collection (calibrated out-of-fold scores): the reals' median and 90th perce
            "reals called likely fake", "fakes called likely real"], rows)}
 
 In-the-wild reals (phone calls, podcasts, noisy recordings: the pool's one-class real sources) have no
-collection fold of their own (no fakes beside them); their false alarms are the leave-one-source-out rows
-above. ![ROC and DET]({rel}/roc_det.png) ![calibration]({rel}/calibration.png) ![confusion]({rel}/confusion.png)"""
+collection fold of their own (no fakes beside them): their leave-one-source-out scores (the source never in
+training), calibrated as above, against the same bands:
+
+{md_table(["in-the-wild real source", "clips", "median score", "called likely fake", "called likely real"],
+          [[r["source"], r["n"], num(r["median"]), pct(r["called_fake"]), pct(r["called_real"])] for r in res.get("wild_reals", [])])}
+
+![ROC and DET]({rel}/roc_det.png) ![calibration]({rel}/calibration.png) ![confusion]({rel}/confusion.png)"""
+
+
+def speech_role(res: dict) -> str:
+    """What the server makes of the manifest's content_roles.speech (server.verdict.advisory_for)."""
+    from fakescope.server.verdict import advisory_for
+
+    b, h = res["oof"]["bands"], res["fold_kinds"]["headline"]
+    figures = {"heldout_auc": h["mean"], "heldout_worst_auc": h["worst"],
+               "thresholds": {"lower": b["lower"], "upper": b["upper"]}}
+    advisory = advisory_for({"content_roles": {"speech": figures}}, "speech")
+    return (f"For speech (`content_roles.speech`) the server reads the collection folds' mean and the bands placed "
+            f"on their out-of-fold precision: by that rule the model is **{'advisory' if advisory else 'decisive within its bands'}** "
+            f"for speech — likely fake only at a calibrated score ≥ {num(b['upper'], 4) if b['upper'] is not None else '– (never)'}, "
+            f"likely real only at ≤ {num(b['lower'], 4) if b['lower'] is not None else '– (never)'}; on the out-of-fold "
+            f"scores {pct(b['uncertain'])} of the clips fall between (section \"Calibration and verdict bands\").")

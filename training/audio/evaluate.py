@@ -163,6 +163,7 @@ def evaluate(cfg: dict, smoke: bool = False, model_path: str | Path | None = Non
     res["band_rates"] = calibrate.band_rates(yo, cal, th)
     res["pooled_clean"] = metrics.summary(yo, cal, th["upper"])
     res["in_the_wild"] = in_the_wild(cfg, data, s)
+    res["wild_reals"] = wild_reals(cfg, data, s[0], params, o["bands"])
     if not smoke:
         res["in_the_wild"]["previous"] = previous_on_mirror(cfg, data)
         wild = np.isin(data.table["source"], cfg["in_the_wild_sources"])
@@ -248,6 +249,20 @@ def _speed(root: Path, runs: int = 7) -> dict:
     out = subprocess.run([sys.executable, str(root / "bench" / "audio_speed.py"), "--runs", str(runs)],
                          capture_output=True, text=True, check=True, timeout=600).stdout
     return json.loads(out[out.index("{"):])
+
+
+def wild_reals(cfg: dict, data: AudioData, loso: np.ndarray, params: dict, b: dict) -> list[dict]:
+    """Per in-the-wild real source (phone calls, podcasts, noisy rooms: reals with no fakes beside them, so no
+    collection fold): its clips' leave-one-source-out scores, calibrated, against the verdict bands."""
+    out = []
+    for src in cfg["in_the_wild_sources"]:
+        m = (data.table["source"] == src) & (data.y == 0) & ~data.generated & ~np.isnan(loso)
+        if m.any():
+            p = calibrate_apply(loso[m], params)
+            out.append({"source": src, "n": int(m.sum()), "median": float(np.median(p)),
+                        "called_fake": float(np.mean(p >= b["upper"])) if b["upper"] is not None else 0.0,
+                        "called_real": float(np.mean(p <= b["lower"])) if b["lower"] is not None else 0.0})
+    return out
 
 
 def per_collection(y, p, coll) -> list[dict]:

@@ -24,11 +24,13 @@ from fakescope.training.config import limit_threads, repo_root
 
 
 def fit_detector(cfg: dict, data: AudioData, feats: list[np.ndarray], weights=None, keep=None) -> dict:
-    """The shipped head on every variant of the clips in `keep` (all by default)."""
+    """The shipped head (the shipped candidate's head config) on every variant of the clips in `keep` (all by
+    default)."""
     rows = np.tile(np.ones(len(data), bool) if keep is None else keep, len(feats))
     x = np.concatenate(feats)[rows]
     y = np.tile(data.y, len(feats))[rows]
-    return fit_head(x, y, shipped_config(cfg)["head"], "detector", cfg["seed"],
+    hcfg = cfg["candidates"][cfg["shipped_candidate"]]["head"] if "shipped_candidate" in cfg else shipped_config(cfg)["head"]
+    return fit_head(x, y, hcfg, "detector", cfg["seed"],
                     weights=None if weights is None else weights[rows])
 
 
