@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from fakescope.training.aigen import world
 from fakescope.training.aigen.data import category
 from fakescope.training.aigen.extra_reals import COLLECTIONS
@@ -40,13 +39,17 @@ def settings() -> list[dict]:
     ]
 
 
+def headline(c: dict) -> str:
+    h = c["measure"]["headline"]
+    return f"{num(h['mean'])} [{num(h['mean_low'])}, {num(h['mean_high'])}]"
+
+
 def main() -> None:
     t0 = time.time()
     cfg = {**load_config("aigen"), "candidates": settings()}
     out = world.compare(cfg)
     cands = out["candidates"]
-    rows = [[c["name"], f"{num(c['measure']['headline']['mean'])} [{num(c['measure']['headline']['mean_low'])}, "
-             f"{num(c['measure']['headline']['mean_high'])}]", num(c["measure"]["kinds"]["family"]["mean"]),
+    rows = [[c["name"], headline(c), num(c["measure"]["kinds"]["family"]["mean"]),
              f"{pct(world.heldout_fp(c)['mean'])} / {pct(world.heldout_fp(c)['worst'])}",
              pct(world.fake_recall(c, out["table"])), num(c["bands"]["upper"])] for c in cands]
     k = out["table"]["source"] == "kurlyto_aiornot"

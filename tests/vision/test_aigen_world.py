@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from fakescope.training.aigen import world
 from fakescope.training.aigen.pool import concat, real_collections
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
 from fakescope.training.aigen.data import load_table
 
 COLUMNS = ("path", "source", "system", "group", "sha256", "label", "role", "kind", "collection")

@@ -22,7 +22,6 @@ A candidate's "blend_v2": w makes its head ONE linear head whose logit is w * (v
 from __future__ import annotations
 
 import numpy as np
-
 from fakescope.server.calibration import apply as cal_apply
 from fakescope.server.detectors.ai_image import head_probability
 from fakescope.training.aigen.features import features
