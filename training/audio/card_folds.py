@@ -27,7 +27,7 @@ def candidates_section(cfg: dict, res: dict) -> str:
 Every candidate is refitted on each fold's training rows (all variants, quality-balancing weights) and scores
 the fold's clean clips; the folds are the same for all (`training/audio/candidates.py`, the config's
 `candidates`). Rule for replacing `{prev}` (issue 24): collection-fold mean higher AND worst collection fold
-not lower: {rule}. Shipped: `{cfg['shipped_candidate']}`. The candidates were chosen and compared on these
+not lower: {rule}. Shipped: `{cfg['shipped_candidate']}` ({cfg.get('ship_rule', 'the config names it')}). The candidates were chosen and compared on these
 same folds ({len(names)} candidates), so the winner's figures carry that selection: read differences of a
 few thousandths as ties, and the small 2026-12-05 pages (8-17 clips) move by up to 0.1 with one clip. Reproduce this table alone:
 `OMP_NUM_THREADS=1 nice -n 10 python experiments/speech_v3_candidates.py` (writes
