@@ -131,3 +131,21 @@ def test_blend_is_one_linear_head_with_the_weighted_logit():
     a, b, x = head(), head(), rng.normal(size=(7, 6)).astype(np.float32)
     got = head_logit(world.blend(a, b, 0.3), x)
     assert np.allclose(got, 0.3 * head_logit(a, x) + 0.7 * head_logit(b, x), atol=1e-4)
+
+
+def test_card_decision_names_the_winner_or_says_none():
+    from fakescope.training.aigen import world_card
+
+    def cand(name, h, fp, replaces=None):
+        kinds = {k: {"mean": h, "worst": h} for k in ("collection", "source", "family")}
+        col = [{"collection": "art", "kind": "digital_art", "role": "heldout", "n": 3, "fp": fp, "trained_on": False,
+                "auc_vs_pool_fakes": 0.7}]
+        c = {"name": name, "headline": {"mean": h, "worst": h}, "kinds": kinds, "heldout_fp": {"mean": fp, "worst": fp},
+             "fake_recall": 0.3, "fake_recall_ship": 0.1, "bands": {"upper": 0.8}, "ship_bands": {"upper": None},
+             "collections": col}
+        return c if replaces is None else {**c, "replaces": replaces}
+
+    text = world_card.sections([cand("v2", 0.67, 0.13), cand("v3", 0.62, 0.01, False)], "v2")[0][1]
+    assert "no candidate replaces v2" in text and "0.620-0.620" in text
+    text = world_card.sections([cand("v2", 0.67, 0.13), cand("v3", 0.70, 0.01, True)], "v2")[0][1]
+    assert "v3 beats v2 on both" in text

@@ -44,6 +44,16 @@ def sections(cands: list[dict], shipped: str) -> list[tuple[str, str]]:
             "positive mean both improve (`training.aigen.world.better`). Reproduce: `fakescope evaluate aigen`, "
             "or `python -m fakescope.training.aigen.world` for this comparison alone (runs/aigen/world.json, "
             "runs/aigen/oof.json).")
+    winners = [c["name"] for c in cands[1:] if c.get("replaces")]
+    others = cands[1:]
+    hs = [c["headline"]["mean"] for c in others if c["headline"]["mean"] is not None]
+    fs = [c["heldout_fp"]["mean"] for c in others if c["heldout_fp"]["mean"] is not None]
+    span = (f"content-matched collection {num(base['headline']['mean'])} vs the candidates' "
+            f"{num(min(hs, default=None))}-{num(max(hs, default=None))}; held-out real collections called likely "
+            f"manipulated {pct(base['heldout_fp']['mean'])} vs {pct(min(fs, default=None))}-{pct(max(fs, default=None))}")
+    decision = (f"**Decision:** {', '.join(winners)} beat{'s' if len(winners) == 1 else ''} {base['name']} on both "
+                f"({span})." if winners else
+                f"**Decision:** no candidate replaces {base['name']}, none improves both ({span}).")
     names = [c["name"] for c in cands]
     rows = []
     for i, r in enumerate(base["collections"]):
@@ -57,5 +67,5 @@ def sections(cands: list[dict], shipped: str) -> list[tuple[str, str]]:
                 "threshold-free). '(t)': the candidate trains on this collection, and its row is scored by the "
                 "head fitted without it. Collections: `training/aigen/extra_reals.py` (origin and licence in "
                 "docs/extra_reals.md) and the reals of the face pool of `../shared/datasets/images`.")
-    return [("World-like evaluation: v2 vs v3 candidates on the same folds", note + "\n\n" + head),
+    return [("World-like evaluation: v2 vs v3 candidates on the same folds", note + "\n\n" + head + "\n\n" + decision),
             ("False positives per real collection", per_note + "\n\n" + per)]
