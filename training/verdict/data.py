@@ -31,7 +31,8 @@ def result(name: str, entry: dict, score: float | None, content: str | None, rea
         return {"detector": name, "applicable": False, "score": None, "verdict": "not_applicable",
                 "reason": reason or "not applicable", "advisory": advisory_for(entry, content), "evidence": []}
     th = thresholds_for(entry, content)
-    return {"detector": name, "applicable": True, "score": float(score), "verdict": band(float(score), th["lower"], th["upper"]),
+    score = round(float(score), 4)   # as the server reports it (detectors/base.py)
+    return {"detector": name, "applicable": True, "score": score, "verdict": band(score, th["lower"], th["upper"]),
             "reason": None, "advisory": advisory_for(entry, content), "content": content, "evidence": [], **extra}
 
 
