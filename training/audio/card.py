@@ -92,7 +92,7 @@ low-pass, MP3 / Opus / AAC / AMR, white / pink / babble noise 5-30 dB, reverb, o
 **Role:** {publish.role_text(res['fold_kinds']['headline']['mean'], 'collection-fold', res['fold_kinds']['headline']['worst'])}
 {card_folds.speech_role(res)}"""),
         *measure.card_sections(res["fold_kinds"]),
-        ("The inverted cloning case", card_folds.cloning_note(res)),
+        ("The inverted cloning case", card_folds.cloning_note(res, cfg["previous_candidate"])),
         ("Candidates on the same collection folds (issue 24)", card_folds.candidates_section(cfg, res)),
         ("Calibration and verdict bands (collection folds, out-of-fold)", card_folds.calibration_section(cfg, res, rel)),
         ("Leave-one-source-out (every source)", _fold_table(res, "folds", ship) + f"""

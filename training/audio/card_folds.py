@@ -34,7 +34,23 @@ few thousandths as ties, and the small 2026-12-05 pages (8-17 clips) move by up 
 `experiments/speech_v3_candidates.md`).""")
 
 
-def cloning_note(res: dict) -> str:
+def _moves(res: dict, prev: str) -> str:
+    """The folds below 0.5 under v2's recipe: the shipped candidate's figure and the candidate that moves each most."""
+    cands = res.get("candidates") or {}
+    if prev not in cands:
+        return ""
+    auc = {n: {r["fold"]: r["auc"] for r in c["folds"] if r["kind"] == "collection"} for n, c in cands.items()}
+    ship = next((n for n, c in cands.items() if c is res["fold_kinds"]), None)
+    parts = []
+    for f, a in sorted(auc[prev].items(), key=lambda kv: kv[1]):
+        if a >= 0.5:
+            break
+        best = max(auc, key=lambda n: auc[n].get(f, -1))
+        parts.append(f"{f} {num(a)} -> {num(auc[ship][f]) if ship else '–'} shipped (most: `{best}` {num(auc[best][f])})")
+    return (f" Under `{prev}` the folds below 0.5 were: " + "; ".join(parts) + ".") if parts else ""
+
+
+def cloning_note(res: dict, prev: str = "v2") -> str:
     """Which held-out fold reproduces the issue's inverted cloning case (clones ranked as more authentic than
     the genuine recordings of the same voices): the collection folds below 0.5, and the cloning fold."""
     rows = [r for r in res["fold_kinds"]["folds"] if r["kind"] in ("collection", "cloning")]
@@ -47,7 +63,8 @@ def cloning_note(res: dict) -> str:
             "synthesis, zero-shot clones of the page's own prompts), clean and natural, so that what separates them "
             "is not what separates a demo page's fakes from the rest of the pool." +
             (f" The cloning fold (every page added 2026-12-05 that shows a real prompt with its clones; "
-             f"{clone['n_fake']} clones / {clone['n_real']} prompts) scores {num(clone['auc'])}." if clone else ""))
+             f"{clone['n_fake']} clones / {clone['n_real']} prompts) scores {num(clone['auc'])}." if clone else "")
+            + _moves(res, prev))
 
 
 def calibration_section(cfg: dict, res: dict, rel: str) -> str:
