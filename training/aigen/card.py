@@ -48,6 +48,10 @@ def _plots(res: dict, table: dict, cards) -> None:
                                   "Out-of-source calibrated scores per source")
 
 
+def _lines(th: dict) -> str:
+    return ", ".join(f"{k} {'none (never said)' if th[k] is None else format(th[k], '.4f')}" for k in ("lower", "upper"))
+
+
 def publish_all(cfg: dict, res: dict, table: dict) -> dict:
     repo = repo_root()
     models, cards = repo / "models", repo / "models" / "cards"
@@ -148,9 +152,15 @@ def publish_all(cfg: dict, res: dict, table: dict) -> dict:
                                        f"every image clean and after JPEG q60 + half size (n = {2 * cal['summary']['n']}); "
                                        f"ECE {num(cal['ece_crossfit'])} cross-fitted on two group halves (clean rows "
                                        f"alone {num(cal['ece_crossfit_clean'])}; uncalibrated {num(cal['ece_raw'])}). "
-                                       f"Thresholds: lower {cal['thresholds']['lower']:.4f}, upper "
-                                       f"{cal['thresholds']['upper']:.4f} (at most 5 % of the pooled out-of-source reals at "
-                                       "or above upper, 5 % of fakes at or below lower). Clean images: reals called "
+                                       f"Shipped lines: {_lines(res['bands'])}, placed by training/evaluation/bands.py on "
+                                       "the world-like evaluation's out-of-fold scores of every collection (below: no "
+                                       "collection's reals above the upper line more than 5 %, each band right >= 90 % "
+                                       "at even odds); there they call "
+                                       f"{pct(res['bands']['measured']['reals_called_manipulated'])} of the reals likely "
+                                       f"manipulated and {pct(res['bands']['measured']['fakes_called_authentic'])} of the "
+                                       "fakes likely authentic. The rule before (at most 5 % of the pooled out-of-source "
+                                       f"reals, lower {cal['thresholds']['lower']:.4f}, upper {cal['thresholds']['upper']:.4f}) "
+                                       "gave on this pool's own reals and fakes, clean: reals called "
                                        f"likely_fake {pct(cal['band_rates']['real_called_fake'])}, fakes called likely_real "
                                        f"{pct(cal['band_rates']['fake_called_real'])}, uncertain "
                                        f"{pct(cal['band_rates']['uncertain'])}; re-shared copies: "
@@ -193,7 +203,7 @@ def publish_all(cfg: dict, res: dict, table: dict) -> dict:
         looks_for="whole-image AI generation (CLIP ViT-B/16 embedding + logistic head)", fmt="npz",
         input_spec={"features": "server.features.image.clip_whole_image", "encoder": "clip_vit_b16_int8",
                     "dim": 512, "min_side": 64},
-        calibration=cal["calibration"], thresholds=cal["thresholds"],
+        calibration=cal["calibration"], thresholds={k: res["bands"][k] for k in ("lower", "upper")},
         metrics_={"loso": lo, "family": fa, "ece_crossfit": cal["ece_crossfit"], "latency": res["latency"],
                   "folds": {r["fold"]: round(r["auc"], 4) for r in loso_rows}},
         data_manifest=resolve_path(cfg["data"]["images"]) / "MANIFEST.csv")

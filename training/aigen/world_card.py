@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fakescope.training.evaluation.publish import md_table, num, pct
 
-KEEP = ("name", "bands", "ship_bands", "collections", "heldout_fp", "fake_recall", "fake_recall_ship", "replaces")
+KEEP = ("name", "bands", "ship_bands", "collections", "heldout_fp", "fake_recall", "fake_recall_ship", "replaces",
+        "calibration")
 
 
 def summary(out: dict) -> list[dict]:

@@ -96,3 +96,21 @@ def band_report(y, p, collection, thresholds: dict) -> dict:
             "uncertain": float(np.mean(~above & ~below)),
             "reals_called_manipulated_by_collection": _per_collection_share(above, reals, coll),
             "fakes_called_authentic_by_collection": _per_collection_share(below, fakes, coll)}
+
+
+def move_line(line: float | None, from_calibration: dict | None, to_calibration: dict | None) -> float | None:
+    """The same line on another calibration of the same head: both maps are monotone in the head's raw
+    probability, so the raw probability at the line (found by bisection) is carried over and the same items
+    stay above it. None stays None."""
+    from fakescope.server.calibration import apply
+
+    if line is None:
+        return None
+    lo, hi = 0.0, 1.0
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        if apply(np.array([mid]), from_calibration)[0] < line:
+            lo = mid
+        else:
+            hi = mid
+    return float(apply(np.array([hi]), to_calibration)[0])

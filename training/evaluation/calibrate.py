@@ -104,8 +104,10 @@ def band_rates(y, p, thresholds: dict) -> dict:
     """Measured share of reals called likely_fake, fakes called likely_real, and clips left uncertain."""
     y = np.asarray(y).astype(int)
     p = np.asarray(p, dtype=np.float64)
-    lo, up = thresholds["lower"], thresholds["upper"]
-    reals, fakes = p[y == 0], p[y == 1]
-    return {"real_called_fake": float(np.mean(reals >= up)) if len(reals) else float("nan"),
-            "fake_called_real": float(np.mean(fakes <= lo)) if len(fakes) else float("nan"),
-            "uncertain": float(np.mean((p > lo) & (p < up))) if len(p) else float("nan")}
+    lo, up = thresholds["lower"], thresholds["upper"]   # a None line: no such band
+    high = p >= up if up is not None else np.zeros(len(p), bool)
+    low = p <= lo if lo is not None else np.zeros(len(p), bool)
+    reals, fakes = y == 0, y == 1
+    return {"real_called_fake": float(np.mean(high[reals])) if reals.any() else float("nan"),
+            "fake_called_real": float(np.mean(low[fakes])) if fakes.any() else float("nan"),
+            "uncertain": float(np.mean(~high & ~low)) if len(p) else float("nan")}

@@ -161,7 +161,8 @@ def publish_manifest_entry(models_dir: str | Path, key: str, *, model_file: str 
         "size_bytes": path.stat().st_size,
         "input": input_spec,
         "calibration": calibration,
-        "thresholds": {"lower": float(thresholds["lower"]), "upper": float(thresholds["upper"])},
+        # a None line: the model has no such band (training/evaluation/bands.py)
+        "thresholds": {k: None if thresholds[k] is None else float(thresholds[k]) for k in ("lower", "upper")},
         "metrics": json.loads(json.dumps(metrics_, default=_jsonable)),
         "data_manifest_sha256": modelstore.sha256_file(data_manifest),
         "card": card,
