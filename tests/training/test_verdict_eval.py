@@ -23,9 +23,18 @@ def test_a_deciding_detector_carries_its_ranking_into_the_verdict():
     assert m["reals_called_manipulated"] == 0.0 and m["fakes_called_authentic"] == 0.0
 
 
-def test_advisory_detectors_alone_leave_the_verdict_unable_to_rank():
+def test_advisory_detectors_alone_rank_by_the_number_on_their_line():
+    # the verdict stays "uncertain" with no headline probability; the user reads "Picture: NN % · advisory"
     items = [{"kind": "image", "label": y, "results": [r("ai_image", s, v, advisory=True)]}
-             for y, s, v in ((0, 0.1, "likely_real"), (1, 0.9, "likely_fake"))]
+             for y, s, v in ((0, 0.1, "likely_real"), (0, 0.4, "uncertain"), (1, 0.9, "likely_fake"))]
     m = measure_type(items)
-    assert m["best_detector_auc"] == 1.0 and m["verdict_auc"] == 0.5 and m["rule_met"] is False
     assert m["uncertain"] == 1.0 and m["detectors"]["ai_image"]["advisory"] is True
+    assert m["best_detector_auc"] == m["verdict_auc"] == 1.0 and m["rule_met"] is True
+    # the faces' line comes first when both apply, whatever the picture's score
+    out = {"verdict": "uncertain", "score": None, "tracks": [
+        {"track": "picture", "score": 0.9}, {"track": "faces", "score": 0.2}, {"track": "provenance", "score": None}]}
+    assert shown_rank(out) == 1 + 0.999 * 0.2
+
+
+def test_nothing_to_read_sits_in_the_middle():
+    assert shown_rank({"verdict": "uncertain", "score": None, "tracks": []}) == 1 + 0.999 * 0.5

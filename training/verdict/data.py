@@ -8,7 +8,10 @@ training), calibrated, banded and given its role exactly as the server does (ser
   face_video    the DeepFaceLive clips (face model: each face-model group held out, from the face card's
                 metrics), without a soundtrack, with a genuine voice and with a cloned voice: the voices are the
                 2026-12-05 zero-shot pages' prompts and clones, which the shipped speech model never saw
-  speech        those 200 zero-shot clips through the shipped speech detector
+  speech        those 200 zero-shot clips: the speech evaluation's collection-fold out-of-fold scores
+                (runs/audio/oof.json) when written, else the shipped speech detector when it never saw them
+Pictures beyond the face pool (scenes, real collections people share): training/verdict/pictures.py.
+Every face picture the face model speaks for is routed away from the whole-image model, as the server does.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ import json
 import numpy as np
 
 from fakescope.server import calibration, modelstore
-from fakescope.server.verdict import advisory_for, band, thresholds_for
+from fakescope.server.verdict import advisory_for, band, face_speaks_for_picture, thresholds_for
 from fakescope.training.config import load_config, repo_root, shared_dir
 
 ZERO_SHOT_SINCE = "2026-12-05"
@@ -86,11 +89,22 @@ def ai_scores(items: list[dict], entry: dict, log=print) -> None:
 
     images = shared_dir() / "datasets" / "images"
     det = AIImageDetector(model=modelstore.load_model(repo_root() / "models", "ai_image", entry), entry=entry)
-    log(f"  whole-image model on {len(items)} pictures")
+    log(f"  whole-image model on {len(items)} pictures (those the face model speaks for are routed away)")
     for it in items:
+        if face_speaks_for_picture(it["results"][0]):
+            it["results"] = routed(it["results"][0], result("ai_image", entry, None, None))
+            continue
         path = images / it["path"]
         res = det.predict(Media("image", path, "0", path.stat().st_size), Context())
         it["results"].append(result("ai_image", entry, res["score"], None, res.get("reason") or ""))
+
+
+def routed(face: dict, ai: dict) -> list[dict]:
+    """As server/checks.py: when the face model speaks for the picture the whole-image model is not run."""
+    if face_speaks_for_picture(face):
+        return [face, {**ai, "applicable": False, "score": None, "verdict": "not_applicable",
+                       "reason": "the face fills the picture: the face model judges it"}]
+    return [face, ai]
 
 
 def zero_shot_speech(log=print) -> list[dict]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fakescope.server.verdict import RANK, combine
+from fakescope.server.verdict import HEADLINE_ORDER, RANK, combine
 from fakescope.training.config import repo_root
 from fakescope.training.evaluation.metrics import roc_auc
 from fakescope.training.evaluation.publish import (md_table, num, pct, replace_readme_role, role_cell, write_card,
@@ -21,10 +21,19 @@ def train(cfg: dict, out_dir: Path, smoke: bool = False) -> dict:
 
 
 def shown_rank(out: dict) -> float:
-    """What the user sees, as one number: the verdict band first, then its headline percentage (none: the
-    middle). Not applicable ranks with uncertain."""
-    score = out["score"] if out["score"] is not None else 0.5
-    return RANK.get(out["verdict"], 1) + 0.999 * score
+    """What the user sees, as one number: the verdict band first, then its headline percentage; a verdict
+    without a headline number (only advisory findings) ranks by the number the user reads on the first
+    track's line ("Picture: 66 % likely manipulated · advisory", HEADLINE_ORDER), and with none at all sits in
+    the middle. Not applicable ranks with uncertain."""
+    score = out["score"] if out["score"] is not None else first_track_number(out)
+    return RANK.get(out["verdict"], 1) + 0.999 * (0.5 if score is None else score)
+
+
+def first_track_number(out: dict) -> float | None:
+    scored = [t for t in out.get("tracks", []) if t.get("score") is not None and t["track"] != "provenance"]
+    order = {t: i for i, t in enumerate(HEADLINE_ORDER)}
+    scored.sort(key=lambda t: order.get(t["track"], len(order)))
+    return scored[0]["score"] if scored else None
 
 
 def _auc(y: np.ndarray, s: np.ndarray) -> float | None:
@@ -49,7 +58,15 @@ def measure_type(items: list[dict]) -> dict:
             "rule_met": None if auc is None or best is None else bool(auc >= best - 1e-9),
             "reals_called_manipulated": float(np.mean(verdicts[y == 0] == "likely_fake")) if (y == 0).any() else None,
             "fakes_called_authentic": float(np.mean(verdicts[y == 1] == "likely_real")) if y.any() else None,
-            "uncertain": float(np.mean(verdicts == "uncertain")), "detectors": detectors}
+            "uncertain": float(np.mean(verdicts == "uncertain")), "detectors": detectors,
+            "reals_called_manipulated_by_collection": by_collection(items, verdicts, y)}
+
+
+def by_collection(items: list[dict], verdicts: np.ndarray, y: np.ndarray) -> dict:
+    """Per collection, the share of its reals the verdict calls "likely manipulated"."""
+    coll = np.array([it.get("collection", "") for it in items], dtype=object)
+    return {str(c): float(np.mean(verdicts[(coll == c) & (y == 0)] == "likely_fake"))
+            for c in dict.fromkeys(coll[y == 0])}
 
 
 def _line(x) -> str:
@@ -87,21 +104,26 @@ def card_sections(res: dict, man: dict) -> list[tuple[str, str]]:
                       "detectors alone (AUC)"], rows)
     failed = [k for k, m in res.items() if m["rule_met"] is False]
     reading = ("The rule is met on every content type measured." if not failed else
-               "Not met on: " + ", ".join(failed) + ". Where only advisory detectors apply the verdict is uncertain "
-               "with no headline number and cannot rank; where a deciding detector's false alarms on another track "
-               "(a genuine voice) reach \"likely manipulated\", they rank reals above fakes.")
+               "Not met on: " + ", ".join(failed) + ". Where a deciding detector's false alarms on another track "
+               "(a genuine voice) reach \"likely manipulated\", they rank reals above fakes; where a detector that "
+               "does not apply first holds back \"likely authentic\", the order can shift.")
     return [
         ("How it is measured", "Every item is media none of its detectors was trained on (training/verdict/data.py "
          "says where each score comes from), scored, calibrated, banded with its content type's lines and given "
          "its per-type role as the server does, then combined by server/verdict.combine. The verdict's AUC ranks "
-         "what the user sees: the band first, then the headline percentage (none: the middle). The rule: on every "
-         "content type the verdict ranks at least as well as the best applicable detector alone."),
+         "what the user sees: the band first, then the headline percentage; an \"uncertain\" verdict without a headline "
+         "number (only advisory detectors apply) ranks by the number shown on its first track's line, labelled "
+         "advisory (faces, then picture, then voice). The rule: on every content type the verdict ranks at least "
+         "as well as the best applicable detector alone."),
         ("Per content type", table),
         ("Roles and lines the server uses", "From models/manifest.json. Per-type lines are placed by "
          "training/evaluation/bands.py on the evaluate command's out-of-fold scores: each band right at least "
          "90 % of the time at even odds, no collection's reals above the upper line more than 5 % of the time, "
          "no collection's fakes below the lower line more than 10 %; \"none\": no such band for that type.\n\n"
          + roles_table(man, res)),
+        ("Reals called likely manipulated, per collection", md_table(
+            ["content type", "collection", "reals called likely manipulated"],
+            [[k, c, pct(v)] for k, m in res.items() for c, v in m["reals_called_manipulated_by_collection"].items()])),
         ("Reading it", reading),
     ]
 
@@ -116,6 +138,9 @@ def evaluate(cfg: dict, smoke: bool = False) -> dict:
             it["label"] = 1  # a cloned voice makes the media manipulated, whatever the picture
         by_type.setdefault(it["content"], []).append(it)
     by_type["face_picture"] = D.face_pictures()
+    from fakescope.training.verdict.pictures import picture_items
+
+    by_type.update(picture_items())
     res = {k: measure_type(v) for k, v in by_type.items()}
     root = repo_root() / "models" / "cards"
     write_metrics_json(root / "verdict_metrics.json", res)
