@@ -7,15 +7,14 @@ training), calibrated, banded and given its role exactly as the server does (ser
                 trained on; the whole-image model's shipped score (it never saw these face sources)
   face_video    the DeepFaceLive clips (face model: each face-model group held out, from the face card's
                 metrics), without a soundtrack, with a genuine voice and with a cloned voice: the voices are the
-                2026-12-05 zero-shot pages' prompts and clones, which the shipped speech model never saw
-  speech        those 200 zero-shot clips: the speech evaluation's collection-fold out-of-fold scores
-                (runs/audio/oof.json) when written, else the shipped speech detector when it never saw them
+                2026-12-05 zero-shot pages' prompts and clones, with their out-of-fold speech results
+  speech        those zero-shot clips: the speech evaluation's collection-fold out-of-fold scores
+                (runs/audio/oof.json, written by `fakescope evaluate audio`)
 Pictures beyond the face pool (scenes, real collections people share): training/verdict/pictures.py.
 Every face picture the face model speaks for is routed away from the whole-image model, as the server does.
 """
 from __future__ import annotations
 
-import csv
 import json
 
 import numpy as np
@@ -109,30 +108,18 @@ def routed(face: dict, ai: dict) -> list[dict]:
 
 def zero_shot_speech(log=print) -> list[dict]:
     """The 2026-12-05 pages' clips, each scored by a speech head that never saw its page: the out-of-fold scores
-    of `fakescope evaluate audio`'s collection folds (runs/audio/oof.json) when that file exists — needed once
-    the shipped model trains on these pages — else the shipped detector, which never saw them (v2)."""
+    of `fakescope evaluate audio`'s collection folds (runs/audio/oof.json). The shipped model trained on these
+    pages (3.0.0), so its own scores would not be held out: without that file this stops and says so."""
     audio = shared_dir() / "datasets" / "audio"
     entry = manifest()["audio_speech"]
     sources = zero_shot_sources(audio)
     oof = repo_root() / "runs" / "audio" / "oof.json"
-    if oof.exists():
-        rows = [r for r in json.loads(oof.read_text()) if r["collection"] in sources]
-        log(f"  speech: {len(rows)} zero-shot clips' out-of-fold scores ({oof})")
-        return [speech_item(entry, r["collection"], int(r["label"]), r["path"], r["score"]) for r in rows]
-    from fakescope.server.detectors.audio_speech import AudioSpeechDetector
-    from fakescope.server.detectors.base import Context
-    from fakescope.server.media.types import Media
-
-    det = AudioSpeechDetector(model=modelstore.load_model(repo_root() / "models", "audio_speech", entry), entry=entry)
-    rows = [r for r in csv.DictReader(open(audio / "MANIFEST.csv")) if r["source"] in sources]
-    log(f"  speech model on {len(rows)} zero-shot clips")
-    items = []
-    for r in rows:
-        path = audio / r["path"]
-        res = det.predict(Media("audio", path, r["sha256"], path.stat().st_size), Context())
-        items.append(speech_item(entry, r["source"], int(r["label"] == "fake"), r["path"], res["score"],
-                                 res.get("reason") or ""))
-    return items
+    if not oof.exists():
+        raise RuntimeError(f"{oof} is missing: run `fakescope evaluate audio` first (the shipped speech model "
+                           "trained on the zero-shot pages, so only its collection folds' scores are held out)")
+    rows = [r for r in json.loads(oof.read_text()) if r["collection"] in sources]
+    log(f"  speech: {len(rows)} zero-shot clips' out-of-fold scores ({oof})")
+    return [speech_item(entry, r["collection"], int(r["label"]), r["path"], r["score"]) for r in rows]
 
 
 def speech_item(entry: dict, collection: str, label: int, path: str, score, reason: str = "") -> dict:
