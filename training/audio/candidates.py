@@ -5,8 +5,9 @@ refitted per fold, each fold's scores cached; the cloning fold (the real prompts
 bands placed on them (training.evaluation.bands).
 
 A candidate: {"name", "features" (training.audio.features kinds), "head", "codecs" (extra training variants,
-data.CODEC_VARIANTS; both classes alike), "pool": "all" | "before_zero_shot" (the pages added 2026-12-05
-and the TTS renditions of their reals leave every fold's training)}. Folds score the clean clips only."""
+data.CODEC_VARIANTS; both classes alike), "copysynth" (the copy-synthesis methods whose fakes it trains on,
+training.tts.copysynth; the data must hold them: config "copysynth" enabled or AudioData(copysynth=...)),
+"pool": "all" | "before_zero_shot" (the pages added 2026-12-05 and the TTS renditions of their reals leave every fold's training)}. Folds score the clean clips only."""
 from __future__ import annotations
 
 import hashlib
@@ -55,13 +56,20 @@ def training_rows(cfg: dict, data: AudioData, name: str, smoke: bool = False):
     nv, seed = variants(cfg, smoke), cfg["augment"]["seed"]
     codecs = () if smoke else tuple(c.get("codecs", ()))
     feats = features(data, c["features"], nv, seed, codecs)
-    w = training_weights(cfg, data, nv)
+    keep = copysynth_rows(data, c)
+    w = training_weights(cfg, data, nv, keep)
     if w is not None and codecs:  # a codec copy of a clip weighs what its clean copy weighs
         w = np.concatenate([w, np.tile(w[: len(data)], len(codecs))])
-    keep = np.ones(len(data), bool)
     if c.get("pool") == "before_zero_shot":
-        keep = ~np.isin(data.table["source"], list(zero_shot_sources(data)))
+        keep &= ~np.isin(data.table["source"], list(zero_shot_sources(data)))
     return feats, w, keep
+
+
+def copysynth_rows(data: AudioData, c: dict) -> np.ndarray:
+    """Mask of the clips a candidate may train on as far as copy-synthesis goes: every clip but the
+    copy-synthesis fakes of methods the candidate does not name ("copysynth": [methods])."""
+    named = [f"copy-synthesis: {m}" for m in c.get("copysynth", ())]
+    return ~data.copysynth | np.isin(data.table["system"], named)
 
 
 def candidate_rows(cfg: dict, data: AudioData, name: str, smoke: bool = False) -> measure.Rows:
@@ -70,8 +78,8 @@ def candidate_rows(cfg: dict, data: AudioData, name: str, smoke: bool = False) -
     c = cfg["candidates"][name]
     feats, w, keep = training_rows(cfg, data, name, smoke)
     y = data.y
-    base = key_of(c, cfg["seed"], variants(cfg, smoke), cfg["augment"]["seed"], data.manifest_sha, list(data.table["sha256"]),
-                  "candidate-v1")
+    base = key_of(c, cfg["seed"], variants(cfg, smoke), cfg["augment"]["seed"], data.manifest_sha,
+                  list(data.table["sha256"][copysynth_rows(data, c)]), "candidate-v1")
 
     def fit_score(tr, te, _held):
         tr, te = np.asarray(tr, np.int64), np.asarray(te, np.int64)

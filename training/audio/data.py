@@ -1,5 +1,5 @@
 """The audio training set as arrays: the dataset's clips (../shared/datasets/audio) plus the locally
-generated TTS fakes (training.tts), their labels, sources, groups and generator families, degraded
+generated TTS fakes (training.tts) and copy-synthesis fakes (training.tts.copysynth), their labels, sources, groups and generator families, degraded
 variants and cached speech-encoder embeddings.
 
 Decoding goes through server.media.decode.load_audio and features through
@@ -44,7 +44,7 @@ class AudioData:
     """Dataset + generated clips; `generated` defaults to the config's setting (never for smoke runs)."""
 
     def __init__(self, cfg: dict, limit: int | None = None, seed: int = 0, generated: bool | None = None,
-                 log=print):
+                 log=print, copysynth: dict | None = None):
         root = resolve_path(cfg["data"]["root"])
         self.manifest = root / cfg["data"].get("manifest", "MANIFEST.csv")
         self.root = root
@@ -61,6 +61,7 @@ class AudioData:
         self.manifest_sha = sha256_file(self.manifest)
         self._waves: list[np.ndarray] | None = None
         self._gen_waves: list[np.ndarray] = []
+        self._cs_waves: list[np.ndarray] = []
         use_gen = cfg.get("generated", {}).get("enabled", False) if generated is None else generated
         if use_gen and not limit:
             from fakescope.training.tts.generate import generated_set
@@ -74,6 +75,11 @@ class AudioData:
             table = {k: np.concatenate([table[k], gen.get(k, np.array([""] * len(gen["label"]), dtype=object))])
                      for k in table}
             table["origin"][self.n_dataset:] = "generated"
+        self.n_tts = len(table["label"]) - self.n_dataset
+        self.table = table
+        cs = cfg.get("copysynth", {}) if copysynth is None else copysynth
+        if cs.get("enabled", False) and not limit:
+            self._cs_waves = self._add_copysynth(table, cs, log)
         self.table = table
         self.y = (table["label"] == "fake").astype(np.int64)
 
@@ -91,13 +97,35 @@ class AudioData:
     def waves(self) -> list[np.ndarray]:
         if self._waves is None:
             self._waves = [load_audio(self.root / p) for p in self.table["path"][: self.n_dataset]]
-        return self._waves + list(self._gen_waves)
+        return self._waves + list(self._gen_waves) + list(self._cs_waves)
+
+    def _add_copysynth(self, table: dict, cs: dict, log) -> list[np.ndarray]:
+        """Append the copy-synthesis rows (training.tts.copysynth) to `table` in place; their waves."""
+        from fakescope.training.tts.copysynth import METHODS, copysynth_set
+
+        n = len(table["label"])
+        sub = {k: v[: self.n_dataset] for k, v in table.items()}
+        self.waves()
+        gen, w = copysynth_set(sub, self._waves, cs.get("methods", METHODS), cs.get("n_reals", 400), log=log)
+        gen["family"] = np.array([family_of(s) for s in gen["system"]], dtype=object)
+        gen["origin"] = np.array(["generated"] * len(w), dtype=object)
+        for k in table:
+            table[k] = np.concatenate([table[k], gen.get(k, np.array([""] * len(w), dtype=object))])
+        log(f"  {len(w)} copy-synthesis clips ({n} rows before)")
+        return w
+
+    @property
+    def copysynth(self) -> np.ndarray:
+        """Rows of the copy-synthesis fakes."""
+        return np.arange(len(self)) >= self.n_dataset + self.n_tts
 
     def _parts(self) -> list[tuple[str, slice]]:
         """The clip set in two independently cached parts: dataset rows, generated rows."""
         parts = [("dataset", slice(0, self.n_dataset))]
-        if len(self) > self.n_dataset:
-            parts.append(("generated", slice(self.n_dataset, len(self))))
+        if self.n_tts:
+            parts.append(("generated", slice(self.n_dataset, self.n_dataset + self.n_tts)))
+        if len(self) > self.n_dataset + self.n_tts:
+            parts.append(("copysynth", slice(self.n_dataset + self.n_tts, len(self))))
         return parts
 
     def _key(self, part: slice, *extra) -> str:

@@ -121,9 +121,13 @@ def quality_table(data, nv: int, seed: int) -> list[np.ndarray]:
                    lambda k=k: np.stack([quality_features(x) for x in data.variant(k, seed)])) for k in range(nv + 1)]
 
 
-def training_weights(cfg: dict, data, nv: int) -> np.ndarray | None:
-    """Per-row weights of the quality-balancing step (None when the config does not ask for it)."""
+def training_weights(cfg: dict, data, nv: int, rows: np.ndarray | None = None) -> np.ndarray | None:
+    """Per-row weights of the quality-balancing step (None when the config does not ask for it), fitted on the
+    clips in `rows` (all by default; the others weigh 1 and are not trained on)."""
     if not cfg.get("quality_balance") or not cfg["heads"][cfg["shipped"]].get("quality_balance", True):
         return None
-    q = quality_table(data, nv, cfg["augment"]["seed"])
-    return balancing_weights(np.concatenate(q), np.tile(data.y, nv + 1))
+    q = np.concatenate(quality_table(data, nv, cfg["augment"]["seed"]))
+    m = np.tile(np.ones(len(data), bool) if rows is None else np.asarray(rows, bool), nv + 1)
+    w = np.ones(len(m))
+    w[m] = balancing_weights(q[m], np.tile(data.y, nv + 1)[m])
+    return w
