@@ -32,36 +32,35 @@ def _per_collection_share(mask: np.ndarray, cls: np.ndarray, coll: np.ndarray) -
     return out
 
 
-def upper_line(y, p, collection, precision: float = PRECISION, max_real_share: float = MAX_REAL_SHARE,
-               min_support: int = MIN_SUPPORT) -> float | None:
-    y, p, coll = np.asarray(y).astype(int), np.asarray(p, np.float64), np.asarray(collection, dtype=object)
-    reals, fakes = y == 0, y == 1
-    for t in np.unique(p[fakes]):                     # candidate lines: the fakes' own scores, lowest first
-        above = p >= t
-        tpr, fpr = above[fakes].mean(), above[reals].mean() if reals.any() else 0.0
-        if above[fakes].sum() < min_support:
-            return None                               # higher lines only hold fewer fakes
-        if tpr / (tpr + fpr) < precision:
+def _line(score, own, other, coll, precision: float, max_other_share: float, min_support: int) -> float | None:
+    """The first line t, walking the own class's scores in order, whose band {score >= t} holds at least
+    `min_support` of the own class, is right >= `precision` at even odds and takes no collection's other class
+    more than `max_other_share` of the time. `score` is oriented so that the band is the high side."""
+    for t in np.unique(score[own]):                   # candidate lines: the own class's scores, band widest first
+        inside = score >= t
+        if inside[own].sum() < min_support:
+            return None                               # later lines only hold fewer of the own class
+        hit, miss = inside[own].mean(), inside[other].mean() if other.any() else 0.0
+        if hit / (hit + miss) < precision:
             continue
-        if all(s <= max_real_share for s in _per_collection_share(above, reals, coll).values()):
+        if all(s <= max_other_share for s in _per_collection_share(inside, other, coll).values()):
             return float(t)
     return None
+
+
+def upper_line(y, p, collection, precision: float = PRECISION, max_real_share: float = MAX_REAL_SHARE,
+               min_support: int = MIN_SUPPORT) -> float | None:
+    """The "likely manipulated" line: the fakes' band above it."""
+    y, p, coll = np.asarray(y).astype(int), np.asarray(p, np.float64), np.asarray(collection, dtype=object)
+    return _line(p, y == 1, y == 0, coll, precision, max_real_share, min_support)
 
 
 def lower_line(y, p, collection, precision: float = PRECISION, max_fake_share: float = MAX_FAKE_SHARE,
                min_support: int = MIN_SUPPORT) -> float | None:
+    """The "likely authentic" line: the reals' band below it (the same walk on the negated scores)."""
     y, p, coll = np.asarray(y).astype(int), np.asarray(p, np.float64), np.asarray(collection, dtype=object)
-    reals, fakes = y == 0, y == 1
-    for t in np.unique(p[reals])[::-1]:               # the reals' own scores, highest first
-        below = p <= t
-        tnr, fnr = below[reals].mean(), below[fakes].mean() if fakes.any() else 0.0
-        if below[reals].sum() < min_support:
-            return None
-        if tnr / (tnr + fnr) < precision:
-            continue
-        if all(s <= max_fake_share for s in _per_collection_share(below, fakes, coll).values()):
-            return float(t)
-    return None
+    line = _line(-p, y == 0, y == 1, coll, precision, max_fake_share, min_support)
+    return None if line is None else -line
 
 
 def precision_bands(y, p, collection, precision: float = PRECISION, max_real_share: float = MAX_REAL_SHARE,
