@@ -170,7 +170,7 @@ class Pipeline:
         for i, det in enumerate(dets):
             face = next((r for r in results if track[r["detector"]] == "faces"), None)
             if track[det.name] == "picture" and verdict.face_speaks_for_picture(face):
-                results.append(det.not_applicable("the face fills the picture: the face model judges it"))
+                results.append(det.not_applicable(verdict.ROUTED_AWAY))
                 continue
             def report(stage, fraction, i=i):
                 if job is not None:

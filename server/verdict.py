@@ -34,6 +34,7 @@ HEADLINE_ORDER = ("faces", "picture", "voice")
 # (14 face sources, 25 each) the face covers a median 44 % of the picture (5th percentile 7 %); the faces
 # YuNet finds in the general sets' scenes a median 4 % (90th percentile 13 %).
 FACE_DOMINANT_SHARE = 0.10
+ROUTED_AWAY = "the face fills the picture: the face model judges it"   # why the whole-image model did not run
 
 
 def is_advisory(heldout_auc: float | None, worst_fold_auc: float | None = None) -> bool:

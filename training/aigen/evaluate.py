@@ -204,17 +204,13 @@ def world_evaluation(cfg: dict) -> list[dict]:
     """training.aigen.world on the configured model and its cfg["candidates"]: what the card compares (each
     candidate's "replaces": whether it beats the configured model by world.better); writes the configured
     model's out-of-fold calibrated score of every picture to runs/aigen/oof.json."""
-    import json
-
     from fakescope.training.aigen import world, world_card
 
     out = world.compare(cfg)
     base = out["candidates"][0]
     for c in out["candidates"][1:]:
         c["replaces"] = world.better(c, base)
-    runs = repo_root() / "runs" / "aigen"
-    runs.mkdir(parents=True, exist_ok=True)
-    (runs / "oof.json").write_text(json.dumps(world.oof_records(out["table"], base)))
+    world.save_oof(out)
     return world_card.summary(out)
 
 

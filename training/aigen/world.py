@@ -21,6 +21,9 @@ A candidate's "blend_v2": w makes its head ONE linear head whose logit is w * (v
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 from fakescope.server.calibration import apply as cal_apply
 from fakescope.server.detectors.ai_image import head_probability
@@ -30,8 +33,7 @@ from fakescope.training.aigen.heads import fit_on, head_params
 from fakescope.training.aigen.pool import pool_table, real_collections
 from fakescope.training.config import resolve_path
 from fakescope.training.evaluation import bands, calibrate, metrics
-from fakescope.training.evaluation.folds import collection_folds
-from fakescope.training.evaluation.measure import Rows, measure
+from fakescope.training.evaluation.measure import Rows, measure, out_of_fold
 
 SCORE_VARIANTS = ("clean", "web60half")
 
@@ -95,7 +97,8 @@ def candidate(table: dict, feats: dict, cand: dict, seed: int, smoke: bool = Fal
         return head_probability(fit(tr[train[tr]]), feats["clean"][te])
 
     ft = framework_table(table, cand)
-    res = measure(Rows(ft, fit_score), seed, log=log, min_per_class=1 if smoke else 3)
+    kept: dict = {}
+    res = measure(Rows(ft, fit_score), seed, log=log, min_per_class=1 if smoke else 3, keep_scores=kept)
     full = fit(np.flatnonzero(train))
     oof = {v: np.zeros(len(y)) for v in SCORE_VARIANTS}
     for s in dict.fromkeys(src.tolist()):
@@ -109,9 +112,9 @@ def candidate(table: dict, feats: dict, cand: dict, seed: int, smoke: bool = Fal
             oof[v][rows] = head_probability(head, feats[v][rows])
     source_out = oof["clean"].copy()
     how = np.where(train, "source held out", "never trained on").astype(object)
-    for f in collection_folds(ft, True, 1 if smoke else 3):
-        oof["clean"][f.test] = fit_score(f.train, f.test)
-        how[f.test] = "collection fold"
+    rows, p = out_of_fold(kept)            # the collection folds' own scores, as measure() fitted them
+    oof["clean"][rows] = p
+    how[rows] = "collection fold"
     ti = np.flatnonzero(train)
     pool = np.concatenate([source_out[ti], oof["web60half"][ti]])
     cal = calibrate.fit(pool, np.concatenate([y[ti]] * 2), cand.get("calibration", "platt"))
@@ -119,9 +122,11 @@ def candidate(table: dict, feats: dict, cand: dict, seed: int, smoke: bool = Fal
     coll = table["collection"]
     fit_bands = bands.precision_bands(y[ti], pc[ti], coll[ti])
     ship_bands = bands.precision_bands(y, pc, coll)
+    general = _general_fakes(table, cand)
     return {"name": cand.get("name", cand.get("version")), "measure": res, "calibration": cal,
-            "oof_calibrated": pc, "train_mask": train, "oof_how": how, "general_fakes": _general_fakes(table, cand), "bands": _strip(fit_bands), "ship_bands": _strip(ship_bands),
-            "collections": per_collection(table, pc, train, fit_bands, ship_bands, _general_fakes(table, cand))}
+            "oof_calibrated": pc, "train_mask": train, "oof_how": how, "general_fakes": general,
+            "bands": _strip(fit_bands), "ship_bands": _strip(ship_bands),
+            "collections": per_collection(table, pc, train, fit_bands, ship_bands, general)}
 
 
 def blend(a: dict, b: dict, weight_a: float) -> dict:
@@ -135,8 +140,7 @@ def blend(a: dict, b: dict, weight_a: float) -> dict:
 
 
 def _strip(b: dict) -> dict:
-    return {k: b[k] for k in ("lower", "upper", "precision_manipulated", "precision_authentic",
-                              "reals_called_manipulated", "fakes_called_authentic", "uncertain")}
+    return {k: b[k] for k in ("lower", "upper", *bands.MEASURED)}
 
 
 def _general_fakes(table: dict, cand: dict) -> np.ndarray:
@@ -165,7 +169,7 @@ def _above(p: np.ndarray, line) -> float:
     return 0.0 if line is None else float((p >= line).mean())
 
 
-def fake_recall(c: dict, table: dict, which: str = "bands") -> float:
+def fake_recall(c: dict, which: str = "bands") -> float:
     """Share of the general sources' fakes (the same for every candidate) at or above the upper line."""
     return _above(c["oof_calibrated"][c["general_fakes"]], c[which]["upper"])
 
@@ -208,8 +212,8 @@ def compare(cfg: dict, smoke: bool = False, log=print) -> dict:
         log(f"world evaluation: {c['name']}")
         r = candidate(table, feats, c, cfg["seed"], smoke, log=lambda *_: None)
         r["heldout_fp"] = heldout_fp(r)
-        r["fake_recall"] = fake_recall(r, table)
-        r["fake_recall_ship"] = fake_recall(r, table, "ship_bands")
+        r["fake_recall"] = fake_recall(r)
+        r["fake_recall_ship"] = fake_recall(r, "ship_bands")
         h = r["measure"]["headline"]
         log(f"  collection folds {h['mean']:.3f} (worst {h['worst']:.3f}); held-out real collections called likely "
             f"manipulated: mean {r['heldout_fp']['mean']:.3f}, worst {r['heldout_fp']['worst']:.3f}; fakes so "
@@ -227,21 +231,25 @@ def better(new: dict, old: dict) -> bool:
             and fn is not None and fo is not None and fn < fo)
 
 
-def main() -> None:
-    import json
-    import sys
+def save_oof(out: dict) -> Path:
+    """runs/aigen/oof.json of the configured (first) candidate: what `fakescope evaluate verdict` reads."""
+    from fakescope.training.config import repo_root
 
-    from fakescope.training.config import load_config, repo_root
-
-    cfg = load_config("aigen")
-    out = compare(cfg, smoke="--smoke" in sys.argv)
     runs = repo_root() / "runs" / "aigen"
     runs.mkdir(parents=True, exist_ok=True)
     (runs / "oof.json").write_text(json.dumps(oof_records(out["table"], out["candidates"][0])))
-    keep = ("name", "bands", "ship_bands", "collections", "heldout_fp", "fake_recall", "fake_recall_ship")
-    summary = [{**{k: c[k] for k in keep}, "headline": c["measure"]["headline"], "kinds": c["measure"]["kinds"]}
-               for c in out["candidates"]]
-    (runs / "world.json").write_text(json.dumps(summary, indent=1, default=float))
+    return runs
+
+
+def main() -> None:
+    import sys
+
+    from fakescope.training.aigen.world_card import summary
+    from fakescope.training.config import load_config
+
+    out = compare(load_config("aigen"), smoke="--smoke" in sys.argv)
+    runs = save_oof(out)
+    (runs / "world.json").write_text(json.dumps(summary(out), indent=1, default=float))
     print(f"wrote {runs / 'oof.json'} and {runs / 'world.json'}")
 
 

@@ -143,4 +143,5 @@ def content_role(res: dict, oof: dict) -> dict:
     th = oof["bands"]
     return {"speech": {"heldout_auc": round(h["mean"], 4), "heldout_worst_auc": round(h["worst"], 4),
                        "heldout_kind": "collection", "folds": h["n_folds"],
-                       "thresholds": {"lower": th["lower"], "upper": th["upper"]}}}
+                       "thresholds": {"lower": th["lower"], "upper": th["upper"]},
+                       "bands_measured": {k: None if th[k] is None else round(th[k], 4) for k in bands.MEASURED}}}

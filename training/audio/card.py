@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from fakescope.training.audio import card_folds
+from fakescope.training.audio.candidates import content_role
 from fakescope.training.evaluation import measure, publish
 from fakescope.training.evaluation.publish import md_table, num, pct
 
@@ -89,8 +90,7 @@ variants: clean and {d['variants'] - 1} random degradations drawn without lookin
 low-pass, MP3 / Opus / AAC / AMR, white / pink / babble noise 5-30 dB, reverb, overdrive; a quarter pristine).
 {d['fake']} of {d['clips']} clips are fake. {"The heads are trained with quality-balancing weights (inverse propensity of a quality classifier, `training/audio/shortcuts.py`), so that in the weighted training set recording quality no longer predicts the label (see the shortcut section)." if cfg.get("quality_balance") else ""}
 
-**Role:** {publish.role_text(res['fold_kinds']['headline']['mean'], 'collection-fold', res['fold_kinds']['headline']['worst'])}
-{card_folds.speech_role(res)}"""),
+**Role in the verdict:** {publish.roles_text(content_role(res['fold_kinds'], res['oof']))}"""),
         *measure.card_sections(res["fold_kinds"]),
         ("The inverted cloning case", card_folds.cloning_note(res, cfg["previous_candidate"])),
         ("Candidates on the same collection folds (issue 24)", card_folds.candidates_section(cfg, res)),

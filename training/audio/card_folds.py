@@ -108,16 +108,3 @@ training), calibrated as above, against the same bands:
 ![ROC and DET]({rel}/roc_det.png) ![calibration]({rel}/calibration.png) ![confusion]({rel}/confusion.png)"""
 
 
-def speech_role(res: dict) -> str:
-    """What the server makes of the manifest's content_roles.speech (server.verdict.advisory_for)."""
-    from fakescope.server.verdict import advisory_for
-
-    b, h = res["oof"]["bands"], res["fold_kinds"]["headline"]
-    figures = {"heldout_auc": h["mean"], "heldout_worst_auc": h["worst"],
-               "thresholds": {"lower": b["lower"], "upper": b["upper"]}}
-    advisory = advisory_for({"content_roles": {"speech": figures}}, "speech")
-    return (f"For speech (`content_roles.speech`) the server reads the collection folds' mean and the bands placed "
-            f"on their out-of-fold precision: by that rule the model is **{'advisory' if advisory else 'decisive within its bands'}** "
-            f"for speech — likely fake only at a calibrated score ≥ {num(b['upper'], 4) if b['upper'] is not None else '– (never)'}, "
-            f"likely real only at ≤ {num(b['lower'], 4) if b['lower'] is not None else '– (never)'}; on the out-of-fold "
-            f"scores {pct(b['uncertain'])} of the clips fall between (section \"Calibration and verdict bands\").")

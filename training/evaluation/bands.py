@@ -22,6 +22,9 @@ PRECISION = 0.90        # each band right at least this often at even odds
 MAX_REAL_SHARE = 0.05   # no collection's reals called "likely manipulated" more often than this
 MAX_FAKE_SHARE = 0.10   # no collection's fakes called "likely authentic" more often than this
 MIN_SUPPORT = 5         # a band must hold at least this many items of its own class
+# what a manifest entry and a card keep of precision_bands' report (the per-collection shares stay in metrics)
+MEASURED = ("precision_manipulated", "precision_authentic", "reals_called_manipulated", "fakes_called_authentic",
+            "uncertain")
 
 
 def _per_collection_share(mask: np.ndarray, cls: np.ndarray, coll: np.ndarray) -> dict:

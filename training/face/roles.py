@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from fakescope.training.evaluation.bands import precision_bands
+from fakescope.training.evaluation.bands import MEASURED, precision_bands
 
 
 def _entry(auc: float, worst: float, kind: str, folds: int, bands: dict, **more) -> dict:
     th = {"lower": bands["lower"], "upper": bands["upper"]}
-    keep = ("precision_manipulated", "precision_authentic", "reals_called_manipulated", "fakes_called_authentic",
-            "uncertain")
     return {"heldout_auc": round(auc, 4), "heldout_worst_auc": round(worst, 4), "heldout_kind": kind,
             "folds": folds, **more, "thresholds": th,
-            "bands_measured": {k: None if bands[k] is None else round(bands[k], 4) for k in keep}}
+            "bands_measured": {k: None if bands[k] is None else round(bands[k], 4) for k in MEASURED}}
 
 
 def picture_bands(y, p_calibrated, collection) -> dict:

@@ -20,7 +20,7 @@ import json
 import numpy as np
 
 from fakescope.server import calibration, modelstore
-from fakescope.server.verdict import advisory_for, band, face_speaks_for_picture, thresholds_for
+from fakescope.server.verdict import ROUTED_AWAY, advisory_for, band, face_speaks_for_picture, thresholds_for
 from fakescope.training.config import load_config, repo_root, shared_dir
 
 ZERO_SHOT_SINCE = "2026-12-05"
@@ -102,7 +102,7 @@ def routed(face: dict, ai: dict) -> list[dict]:
     """As server/checks.py: when the face model speaks for the picture the whole-image model is not run."""
     if face_speaks_for_picture(face):
         return [face, {**ai, "applicable": False, "score": None, "verdict": "not_applicable",
-                       "reason": "the face fills the picture: the face model judges it"}]
+                       "reason": ROUTED_AWAY}]
     return [face, ai]
 
 
