@@ -19,9 +19,10 @@ import numpy as np
 from fakescope.training.evaluation import metrics, splits
 from fakescope.training.audio.data import AudioData
 from fakescope.training.config import load_config, limit_threads, repo_root
-from fakescope.training.audio import features as audio_features, folds as audio_folds
+from fakescope.training.audio import features as audio_features
+from fakescope.training.audio.studies import sources as audio_folds
 from fakescope.training.audio.heads import shipped_config
-from fakescope.training.audio.shortcuts import training_weights
+from fakescope.training.audio.heads.balancing import training_weights
 from fakescope.training.audio.heads import fit_head, score
 
 SETS = ("first1_lfcc", "first2_lfcc", "first3_lfcc", "whisper_lfcc", "first1_first2_lfcc")

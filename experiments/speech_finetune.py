@@ -22,7 +22,7 @@ import numpy as np
 from fakescope.training.evaluation import metrics, splits
 from fakescope.training.audio.data import AudioData
 from fakescope.training.config import load_config, limit_threads, repo_root
-from fakescope.training.audio import folds as audio_folds
+from fakescope.training.audio.studies import sources as audio_folds
 from fakescope.training.audio.heads import class_balanced, fit_head, score
 
 TOP = 3  # the layer that is fine-tuned (0-based; tiny has 4)
@@ -114,7 +114,7 @@ def main(argv=None) -> int:
 
     keras.utils.set_random_seed(cfg["seed"])
     data = AudioData(cfg)
-    from fakescope.training.audio.shortcuts import training_weights
+    from fakescope.training.audio.heads.balancing import training_weights
 
     from fakescope.server.encoders import whisper_keras
 

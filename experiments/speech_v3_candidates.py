@@ -1,5 +1,5 @@
 """Issue 24: the speech model's candidates (training/configs/audio.json "candidates") on the same collection
-folds and cloning fold (training/evaluation, via training/audio/candidates.py), against v2's recipe on its own
+folds and cloning fold (training/evaluation, via training/audio/studies/candidates.py), against v2's recipe on its own
 pool; the issue's rule (collection-fold mean higher AND worst not lower) for each. Candidates naming
 "copysynth" read the pool with the copy-synthesis fakes added (training.tts.copysynth; the same test rows, so
 the same folds); the others read it without them. Every fold's scores are
@@ -14,7 +14,7 @@ import argparse
 import json
 import time
 
-from fakescope.training.audio import candidates
+from fakescope.training.audio.studies import candidates
 from fakescope.training.audio.data import AudioData
 from fakescope.training.config import load_config, repo_root
 from fakescope.training.evaluation.publish import md_table, num

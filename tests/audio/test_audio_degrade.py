@@ -3,7 +3,9 @@ and the quality-balancing machinery behind the "quality is not the label" invari
 import numpy as np
 
 from fakescope.training.augment import audio as aug
-from fakescope.training.audio.shortcuts import balancing_weights, quality_auc, quality_features, weighted_auc
+from fakescope.training.audio.features import quality_features
+from fakescope.training.audio.heads.balancing import balancing_weights
+from fakescope.training.audio.studies.degradation import quality_auc, weighted_auc
 
 
 def voice(seed, seconds=3.0, sr=16000):

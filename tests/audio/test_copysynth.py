@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from fakescope.training.audio import candidates
+from fakescope.training.audio.heads import candidates
 from fakescope.training.audio.data import family_of
 from fakescope.training.tts import copysynth
 

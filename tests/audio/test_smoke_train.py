@@ -88,9 +88,7 @@ def test_not_applicable_cases(smoke, tmp_path):
 
 def test_smoke_evaluate_writes_card_and_plots(smoke, tmp_path):
     cfg, _, out = smoke
-    from fakescope.training.audio.evaluate import evaluate
-
-    res = evaluate(cfg, smoke=True, runs_dir=out, out_dir=tmp_path, log=lambda *_: None)
+    res = recipe.evaluate(cfg, smoke=True, runs_dir=out, out_dir=tmp_path, log=lambda *_: None)
     card = (tmp_path / "card.md").read_text()
     assert "Leave-one-source-out" in card and "Speech gate" in card and "Shortcut checks" in card
     assert "Fold kinds (the same for every model)" in card and "collection" in card

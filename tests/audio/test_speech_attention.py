@@ -2,7 +2,7 @@
 import numpy as np
 
 from fakescope.training.evaluation import metrics
-from fakescope.training.audio.comparison_heads import fit_attention, score_attention
+from fakescope.training.audio.heads.comparison import fit_attention, score_attention
 
 
 def _frames(n, seed):

@@ -1,10 +1,12 @@
-"""The speech model's candidates on the shared folds (training/audio/candidates.py): the replacement rule, the
-out-of-fold scores the verdict reads, MP3 at a chosen encoder rate, and the cloning fold of today's pool."""
+"""The speech model's candidates on the shared folds (training/audio/heads/candidates.py, studies/candidates.py,
+studies/bands.py): the replacement rule, the out-of-fold scores the verdict reads, MP3 at a chosen encoder rate,
+and the cloning fold of today's pool (data.cloning_folds)."""
 from types import SimpleNamespace
 
 import numpy as np
 
-from fakescope.training.audio import candidates
+from fakescope.training.audio import data as audio_data
+from fakescope.training.audio.studies import bands, candidates
 from fakescope.training.augment.audio import codec_roundtrip
 
 
@@ -31,13 +33,13 @@ def test_out_of_fold_clips_calibration_and_bands():
     p = np.clip(0.5 + 0.3 * (y - 0.5) + rng.normal(0, 0.15, n), 0.01, 0.99)
     kept = {("collection", f"page{k}"): (np.flatnonzero(src == f"page{k}"), p[src == f"page{k}"]) for k in range(4)}
     kept[("source", "page0")] = (np.flatnonzero(src == "page0"), np.zeros((src == "page0").sum()))  # not read
-    o = candidates.out_of_fold({"augment": {"seed": 1}}, data, kept)
+    o = bands.out_of_fold({"augment": {"seed": 1}}, data, kept)
     assert len(o["clips"]) == n and {c["collection"] for c in o["clips"]} == {"page0", "page1", "page2", "page3"}
     by_path = {c["path"]: c for c in o["clips"]}
     assert by_path["clip3.flac"]["label"] == 1 and by_path["clip4.flac"]["label"] == 0
     assert 0 <= o["ece_cross_fitted"] < 0.15 and o["auc_pooled"] > 0.8
     assert o["bands"]["upper"] is None or o["bands"]["upper"] > 0.5
-    role = candidates.content_role({"headline": {"mean": 0.8, "worst": 0.6, "n_folds": 4}}, o)["speech"]
+    role = bands.content_role({"headline": {"mean": 0.8, "worst": 0.6, "n_folds": 4}}, o["bands"])["speech"]
     assert role["heldout_kind"] == "collection" and role["folds"] == 4
     assert set(role["thresholds"]) == {"lower", "upper"}
 
@@ -56,12 +58,12 @@ def test_cloning_fold_of_the_pool_pairs_prompts_with_their_clones(shared_dir):
     from fakescope.training.config import load_config
 
     data = AudioData(load_config("audio"), generated=False, log=lambda *_: None)
-    table = candidates.framework_table(data)
-    (fold,) = candidates.extra_folds(data, table)
+    table = audio_data.framework_table(data)
+    (fold,) = audio_data.cloning_folds(data, table)
     y, groups = data.y[fold.test], table["group"][fold.test]
     assert y.sum() >= 50 and (1 - y).sum() >= 30
     assert all(set(y[groups == g]) == {0, 1} for g in set(groups))   # every test group: a prompt and its clones
-    assert not set(table["source"][fold.train]) & candidates.zero_shot_sources(data)
+    assert not set(table["source"][fold.train]) & audio_data.zero_shot_sources(data)
 
 
 def test_the_shipped_candidate_is_the_card_s_shipped_head():

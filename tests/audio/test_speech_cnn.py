@@ -1,8 +1,8 @@
-"""The reference-recipe CNN comparison head (training.audio.comparison_heads): it learns a separable problem through
+"""The reference-recipe CNN comparison head (training.audio.heads.comparison): it learns a separable problem through
 the registered architecture, and its scores are probabilities of class 1 in input order."""
 import numpy as np
 
-from fakescope.training.audio.comparison_heads import fit_cnn, random_crops, score_cnn
+from fakescope.training.audio.heads.comparison import fit_cnn, random_crops, score_cnn
 
 
 def test_mfcc_cnn1d_head_learns_and_scores_in_order():

@@ -3,10 +3,14 @@ generated TTS fakes (training.tts) and copy-synthesis fakes (training.tts.copysy
 variants and cached speech-encoder embeddings.
 
 Decoding goes through server.media.decode.load_audio and features through
-server.features.speech.window_embedding: the serving code path, byte for byte."""
+server.features.speech.window_embedding: the serving code path, byte for byte. `Context` is what the
+model's hooks (training.audio.recipe.MODEL) share during one evaluation."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -15,6 +19,7 @@ from fakescope.server.modelstore import sha256_file
 from fakescope.training.augment import audio as aug
 from fakescope.training.cache import cached, key_of, pack_waves, unpack_waves
 from fakescope.training.config import resolve_path
+from fakescope.training.evaluation.folds import cloning_fold
 from fakescope.training.evaluation.splits import read_table
 
 # Generator family of a dataset system (first matching rule), for leave-one-family-out.
@@ -28,6 +33,7 @@ FAMILY_RULES = (
     (r"hifi|melgan|wavegan|pwg|univnet|bigvgan|istftnet|gan", "gan vocoder"),
     (r"wavenet|clarinet|mol", "wavenet / autoregressive"),
 )
+CLONING_FOLD = "2026-12-05 pages: real prompts vs their clones"
 # Codec variants by name (both classes alike, every clip): (codec, kb/s, the rate the encoder reads).
 CODEC_VARIANTS = {"mp3_24k": ("mp3", 64, 24000), "mp3_16k": ("mp3", 32, 16000)}
 
@@ -181,3 +187,42 @@ class AudioData:
 def variants(cfg: dict, smoke: bool) -> int:
     """Degraded variants per clip (besides the clean one) of a run."""
     return (cfg["smoke"] if smoke else {}).get("variants", cfg["augment"]["variants"])
+
+
+def framework_table(data: AudioData) -> dict:
+    """The rows as training.evaluation sees them: dataset clips testable, generated TTS fakes train only."""
+    t = data.table
+    return {"label": data.y, "source": t["source"], "family": t["family"], "group": t["group"],
+            "testable": ~data.generated}
+
+
+def zero_shot_sources(data: AudioData) -> set:
+    """The sources the audio README lists under its 2026-12-05 addition (recent zero-shot / codec-LM / flow TTS
+    demo pages with the real prompts they clone)."""
+    from fakescope.training.verdict.data import zero_shot_sources as listed
+
+    return listed(data.root)
+
+
+def cloning_folds(data: AudioData, table: dict) -> list:
+    """The speech data's own fold kind, "cloning" (the real prompts of the pages added 2026-12-05 vs their
+    clones), when the pool holds those pages."""
+    f = cloning_fold(table, zero_shot_sources(data), CLONING_FOLD)
+    return [f] if f is not None else []
+
+
+@dataclass
+class Context:
+    """One evaluation's clips and where it writes (Model.load's ctx). `arrays`: per-clip scores one step hands
+    to a later one (the collection folds' out-of-fold scores, the leave-one-source-out scores), kept out of
+    metrics.json; `res`: the evaluation's figures, for recipe.evaluate's return value."""
+    data: AudioData
+    smoke: bool
+    variants: int
+    runs: Path          # runs/audio (oof.json)
+    plots: Path         # the card's plots
+    card: Path          # the card (where its plot links start)
+    model_file: Path
+    log: Callable = print
+    arrays: dict = field(default_factory=dict)
+    res: dict = field(default_factory=dict)

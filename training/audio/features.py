@@ -1,7 +1,12 @@
 """Features of the speech model, by kind: statistics of the Whisper encoder (whole, or cut to its first K
 layers), LFCC / MFCC statistics, encoder frames, and the spectrogram front ends of the CNN comparison rows;
 each cached per clip set and variant (AudioData.per_clip). Every feature goes through the serving
-functions (server.features.speech, server.features.audio), so training and serving share one path."""
+functions (server.features.speech, server.features.audio), so training and serving share one path.
+
+Recording-quality statistics of a clip (bandwidth, high-band energy, an SNR estimate, spectral flatness,
+clipping, level, length) are here too: they must not tell real from fake, so they are the model's file
+statistics for the shared shortcut check (statistics()) and what the quality-balancing weights
+(training.audio.heads.balancing) and the quality invariant (training.audio.studies.degradation) read."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,6 +17,9 @@ from fakescope.training.augment import audio as aug
 from fakescope.training.cache import cached, key_of
 from fakescope.training.audio.data import AudioData
 
+RATE = 16000
+QUALITY_NAMES = ("rolloff95_hz", "share_above_4k", "share_above_7k", "snr_db", "flatness", "clipped", "level_db",
+                 "seconds")
 FEATURE_VERSION = "whisper-stats4-level-v1"
 FRAMES_TAG = FEATURE_VERSION + "-frames-half"
 # Spectrogram front ends of the CNN comparison rows (front_end), by feature kind.
@@ -39,7 +47,7 @@ def embeddings(data: AudioData, k: int, aug_seed: int, log=print) -> np.ndarray:
 
 def frames(data: AudioData, k: int, aug_seed: int, log=print) -> np.ndarray:
     """(N, 100, 384) float16 speech-encoder frames of variant k, pairs of frames averaged (the input
-    of the frame-level comparison head, training.audio.comparison_heads)."""
+    of the frame-level comparison head, training.audio.heads.comparison)."""
     return data.per_clip("audio_frames", FRAMES_TAG, k, aug_seed,
                           lambda x: half_frames(speech.encoder_frames(x, speech.LAST_LAYER_SPEC)), log, dtype=np.float16)
 
@@ -58,7 +66,7 @@ def cut_embeddings(data: AudioData, layers: int, k: int, aug_seed: int, log=prin
 def front_end(data: AudioData, kind: str, k: int, aug_seed: int, log=print) -> np.ndarray:
     """(N, ...) float16 spectrogram images of variant k from server.features.audio (kind "logspec": v1's
     log-power 31 Hz-4 kHz, (398, 64, 1); "mel128": the reference recipe's log-mel, (128, 128, 1)): the
-    inputs of the CNN comparison rows, training.audio.comparison_heads."""
+    inputs of the CNN comparison rows, training.audio.heads.comparison."""
     spec = FRONT_ENDS[kind]
     return data.per_clip(f"audio_{kind}", f"{kind}-v1", k, aug_seed, lambda x: audio_feats.extract(x, spec),
                          log, dtype=np.float16)
@@ -125,3 +133,40 @@ def features(data: AudioData, kind: str, variants: int, seed: int, codecs: tuple
     if len(parts) > 1 and all(p in BASE_KINDS and p != "frames" for p in parts):
         return [np.concatenate(p, axis=1) for p in zip(*(features(data, k, variants, seed, codecs) for k in parts))]
     raise ValueError(f"unknown features {kind!r}")
+
+
+def quality_features(wave: np.ndarray) -> np.ndarray:
+    """The QUALITY_NAMES of one clip (16 kHz)."""
+    x = np.asarray(wave, np.float64)
+    n = 512
+    if len(x) < n:
+        x = np.pad(x, (0, n - len(x)))
+    fr = np.lib.stride_tricks.sliding_window_view(x, n)[::256] * np.hanning(n)
+    p = np.abs(np.fft.rfft(fr, axis=1)) ** 2 + 1e-12
+    hz = np.fft.rfftfreq(n, 1 / RATE)
+    tot = p.sum(axis=1)
+    spec = p.sum(axis=0)
+    cum = np.cumsum(spec) / spec.sum()
+    rolloff = hz[min(np.searchsorted(cum, 0.95), len(hz) - 1)]
+    db = 10 * np.log10(tot)
+    snr = np.percentile(db, 95) - np.percentile(db, 10)
+    flat = np.mean(np.exp(np.mean(np.log(p), axis=1)) / np.mean(p, axis=1))
+    return np.array([rolloff, spec[hz > 4000].sum() / spec.sum(), spec[hz > 7000].sum() / spec.sum(), snr, flat,
+                     np.mean(np.abs(x) > 0.99), 10 * np.log10(np.mean(x ** 2) + 1e-12), len(wave) / RATE], np.float64)
+
+
+def quality_design(q: np.ndarray) -> np.ndarray:
+    """Quality features plus their logs (shares and flatness are heavy-tailed): what a quality classifier reads."""
+    q = np.asarray(q, np.float64)
+    return np.concatenate([q, np.log10(np.abs(q[:, :3]) + 1e-6), np.log10(q[:, 4:6] + 1e-6)], axis=1)
+
+
+def quality_table(data: AudioData, nv: int, seed: int) -> list[np.ndarray]:
+    """(N, 8) quality features (quality_features) per variant, cached."""
+    return [cached("audio_quality", key_of(list(data.table["sha256"]), k, seed, "aug-v2", "q-v1"),
+                   lambda k=k: np.stack([quality_features(x) for x in data.variant(k, seed)])) for k in range(nv + 1)]
+
+
+def statistics(cfg: dict, ctx) -> tuple:
+    """Model.statistics: the clean clips' recording-quality features, one row per clip."""
+    return list(QUALITY_NAMES), quality_table(ctx.data, 0, cfg["augment"]["seed"])[0]

@@ -3,28 +3,23 @@ server.features.speech.head_logit evaluates (training scores every fold through 
 
 - "logreg": standardise, L2 logistic regression, classes balanced.
 - "mlp": standardise, one hidden ReLU layer, L2 penalty, classes balanced by weighted resampling, a fixed
-  number of epochs (nothing is tuned on a held-out fold)."""
+  number of epochs (nothing is tuned on a held-out fold).
+- "attention", "cnn": the Keras comparison heads (heads.comparison; measured, never shipped).
+
+The head recipe also holds its training rows and weights: the quality-balancing weights (heads.balancing)
+and the candidate recipes on the shared folds (heads.candidates)."""
 from __future__ import annotations
 
 import numpy as np
 
 from fakescope.server.features.speech import head_probability
+from fakescope.training.audio.heads.balancing import class_balanced
 
 
 def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mean = x.mean(axis=0).astype(np.float32)
     scale = (x.std(axis=0) + 1e-4).astype(np.float32)
     return mean, scale
-
-
-def class_balanced(y: np.ndarray, weights=None) -> np.ndarray:
-    """Per-row weights (ones, or the given quality-balancing weights) rescaled so each class carries half
-    of the total weight."""
-    y = np.asarray(y)
-    w = np.ones(len(y)) if weights is None else np.asarray(weights, np.float64)
-    for c in (0, 1):
-        w = np.where(y == c, w / w[y == c].sum() * len(y) / 2, w)
-    return w
 
 
 def fit_head(x: np.ndarray, y: np.ndarray, hcfg: dict, name: str, seed: int = 0, weights=None) -> dict:
@@ -71,3 +66,37 @@ def score(head: dict, name: str, x: np.ndarray) -> np.ndarray:
 def shipped_config(cfg: dict) -> dict:
     """The config of the head that ships (cfg["shipped"] names it among cfg["heads"])."""
     return cfg["heads"][cfg["shipped"]]
+
+
+def fit_score(feats: list[np.ndarray], y: np.ndarray, tr: np.ndarray, va: np.ndarray, hcfg: dict, seed: int,
+              weights: np.ndarray | None = None) -> np.ndarray:
+    """One fold: a head of `hcfg` fitted on the training rows `tr` in every training variant, the held-out
+    rows `va` scored in every variant -> (variants, len(va))."""
+    train_feats = feats[: hcfg.get("train_variants", len(feats))]  # a CNN row may train on the clean rows only
+    x = np.concatenate([f[tr] for f in train_feats])
+    w = None if weights is None else np.concatenate([weights[k * len(y) + tr] for k in range(len(train_feats))])
+    if hcfg["kind"] in ("attention", "cnn"):  # Keras comparison rows: frames head, reference-recipe CNNs
+        from fakescope.training.audio.heads.comparison import fit_attention, fit_cnn, score_attention, score_cnn
+
+        fit, scorer = {"attention": (fit_attention, score_attention), "cnn": (fit_cnn, score_cnn)}[hcfg["kind"]]
+        model = fit(x, np.tile(y[tr], len(train_feats)), hcfg, seed, weights=w)
+        return np.stack([scorer(model, f[va]) for f in feats])
+    head = fit_head(x, np.tile(y[tr], len(train_feats)), hcfg, "h", seed, weights=w)
+    return np.stack([score(head, "h", f[va]) for f in feats])
+
+
+def fit_detector(cfg: dict, y: np.ndarray, feats: list[np.ndarray], weights=None, keep=None) -> dict:
+    """The shipped head (the shipped candidate's head config) on every variant of the clips in `keep` (all by
+    default)."""
+    rows = np.tile(np.ones(len(y), bool) if keep is None else keep, len(feats))
+    x = np.concatenate(feats)[rows]
+    yy = np.tile(y, len(feats))[rows]
+    hcfg = cfg["candidates"][cfg["shipped_candidate"]]["head"] if "shipped_candidate" in cfg else shipped_config(cfg)["head"]
+    return fit_head(x, yy, hcfg, "detector", cfg["seed"], weights=None if weights is None else weights[rows])
+
+
+def fit_gate(cfg: dict, speech: list[np.ndarray], non_speech: np.ndarray) -> dict:
+    """The speech gate: every variant of the speech rows (class 1) against generated non-speech (class 0)."""
+    x = np.concatenate([np.concatenate(speech), non_speech])
+    yy = np.r_[np.ones(sum(len(f) for f in speech)), np.zeros(len(non_speech))]
+    return fit_head(x, yy, cfg["gate"]["head"], "gate", cfg["seed"])

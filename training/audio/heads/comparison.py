@@ -23,7 +23,7 @@ import numpy as np
 
 from fakescope.server import heads
 
-from fakescope.training.audio.heads import class_balanced
+from fakescope.training.audio.heads.balancing import class_balanced
 
 
 def build(frames: int, dim: int, width: int = 48, dropout: float = 0.3, seed: int = 0):
