@@ -60,7 +60,7 @@ def role_section(res: dict) -> str:
 
 def reproduce_section(model, cfg: dict) -> str:
     cmds = [f"fakescope train {cfg['name']}", f"fakescope evaluate {cfg['name']}", *model.reproduce]
-    return ("\n".join(f"    {c}" for c in cmds) + f"\n\nConfig `training/configs/{cfg['name']}.json`; the card, "
+    return ("```\n" + "\n".join(cmds) + "\n```" + f"\n\nConfig `training/configs/{cfg['name']}.json`; the card, "
             f"the plots and the manifest entry `{cfg['model_key']}` are written by the second command "
             "(training/evaluation/run.py), never by hand.")
 
