@@ -35,7 +35,10 @@ FAMILY_RULES = (
 )
 CLONING_FOLD = "2026-12-05 pages: real prompts vs their clones"
 # Codec variants by name (both classes alike, every clip): (codec, kb/s, the rate the encoder reads).
-CODEC_VARIANTS = {"mp3_24k": ("mp3", 64, 24000), "mp3_16k": ("mp3", 32, 16000)}
+CODEC_VARIANTS = {"mp3_24k": ("mp3", 64, 24000), "mp3_16k": ("mp3", 32, 16000), "mp3_44k": ("mp3", 128, 44100)}
+# Other named variants (both classes alike, every clip, seeded per clip): name -> training.augment.audio.rawboost
+# steps (RawBoost after Tak et al. 2022: convolutive, impulsive and stationary noise in series).
+RAWBOOST_VARIANTS = {"rawboost": aug.RAWBOOST_STEPS}
 
 
 def family_of(system: str) -> str:
@@ -140,10 +143,18 @@ class AudioData:
     def variant(self, k: int, aug_seed: int) -> list[np.ndarray]:
         """Variant 0 = the clean clips; k >= 1 = every clip degraded by its own random recipe (drawn
         without the label), babble made of the dataset's real clips; k a name of CODEC_VARIANTS = every clip
-        through that codec round trip. Cached as packed int16 per part."""
+        through that codec round trip; k a name of RAWBOOST_VARIANTS = one RawBoost copy of every clip (each
+        clip's own generator, seeded by the augment seed, the part and its index). Cached as packed int16 per
+        part."""
         w = self.waves()
         if k == 0:
             return w
+        if k in RAWBOOST_VARIANTS:
+            steps = RAWBOOST_VARIANTS[k]
+            return sum((unpack_waves(cached("audio_waves", self._key(part, f"{k}-{'+'.join(steps)}-seed{aug_seed}", "rawboost-v1"),
+                                            lambda part=part, off=off: pack_waves(aug.rawboost_batch(
+                                                w[part], seed=aug_seed * 1000 + 900 + off, steps=steps))))
+                        for off, (_, part) in enumerate(self._parts())), [])
         if isinstance(k, str):
             codec, kbps, rate = CODEC_VARIANTS[k]
             return sum((unpack_waves(cached("audio_waves", self._key(part, f"codec-{k}-{codec}-{kbps}-{rate}"),
