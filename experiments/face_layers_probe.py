@@ -36,7 +36,7 @@ from fakescope.training.face import features as F, heads as H
 from fakescope.training.face import data as D
 from fakescope.training.evaluation.splits import group_holdout
 from fakescope.training.face.data import yunet_path
-from fakescope.training.face.evaluate import FAMILIES, fold_rows, held_pair_auc, summarise
+from fakescope.training.face.studies.sources import FAMILIES, fold_rows, held_pair_auc, summarise
 
 # the probe ran at CLIP's own input size (face-2.1's); face-2.2 serves 192 px (server.features.face.ENCODER_SIZE)
 PROBE_SIZE = 224

@@ -7,7 +7,7 @@ import pytest
 from fakescope.training.config import load_config
 from fakescope.training.evaluation.splits import group_holdout
 from fakescope.training.face.data import FACE_SOURCES_V2, SWAP_SOURCES, family_of, image_rows
-from fakescope.training.face.evaluate import fold_rows
+from fakescope.training.face.studies.sources import fold_rows
 
 
 @pytest.fixture(scope="module")

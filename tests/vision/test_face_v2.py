@@ -61,7 +61,7 @@ def test_identity_drift_and_track_rules():
 
 
 def test_fold_rows_keep_the_held_source_out_and_top_up_thin_classes():
-    from fakescope.training.face.evaluate import MIN_CLASS, fold_rows
+    from fakescope.training.face.studies.sources import MIN_CLASS, fold_rows
 
     label = np.array([0] * 30 + [1] * 30 + [1] * 12 + [0] * 40)
     src = np.array(["a"] * 60 + ["b"] * 12 + ["c"] * 40)
@@ -77,7 +77,7 @@ def test_fold_rows_keep_the_held_source_out_and_top_up_thin_classes():
 
 
 def test_held_pair_auc_counts_only_pairs_with_a_held_out_image():
-    from fakescope.training.face.evaluate import held_pair_auc
+    from fakescope.training.face.studies.sources import held_pair_auc
 
     rng = np.random.default_rng(3)
     y = rng.integers(0, 2, 120)

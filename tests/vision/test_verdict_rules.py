@@ -220,7 +220,7 @@ def test_roles_are_per_content_type():
 
 
 def test_the_shipped_face_model_has_measured_roles_per_content_type(repo_root):
-    """`fakescope evaluate face` writes the face model's figures per content type (training/face/roles.py);
+    """`fakescope evaluate face` writes the face model's figures per content type (training/face/recipe.py: content_roles);
     the server's role for each type follows them, whatever they are."""
     import json
 

@@ -5,7 +5,10 @@ Rows: the face sources of ../shared/datasets/images (the generated / edited / re
 face-swap / reenactment sources with their inputs), plus the images of the general set whose best face is
 a clear portrait (modern generators' faces, camera and Unsplash photos, paintings). CIPLAB's tight `crop__`
 copies are dropped: they are the same photos as `full160__` (same group) and the fixed-margin crop of a
-tight crop is mostly edge replication. Their features: training.face.features."""
+tight crop is mostly edge replication. Their features: training.face.features.
+
+Clips: the 26 DeepFaceLive clips of ../shared/datasets/video (13 real / swapped pairs of the same footage in
+9 face-model groups); their serving extraction is cached by training.face.features."""
 from __future__ import annotations
 
 import csv
@@ -86,13 +89,19 @@ def _crop_rows(images_dir: Path, yunet: Path, rows: list[dict]) -> dict:
         crops.append(c)
         lms.append(lm)
         keep.append(r)
-        # shortcut-check columns: image size, face size relative to the image, YuNet confidence
+        # file statistics (features.STATISTICS): image size, face size relative to the image, YuNet confidence;
+        # computed here because they need the detector's box, cached with the crops
         meta.append([np.log(w), np.log(h), max(faces[0].box[2:]) / max(w, h), faces[0].score])
     col = lambda k: np.array([r[k] for r in keep])  # noqa: E731
     return {"crops": np.stack(crops).astype(np.uint8), "landmarks": np.stack(lms).astype(np.float32),
             "label": np.array([int(r["label"] == "fake") for r in keep], np.int32),
             "source": col("source"), "system": col("system"), "group": col("group"), "path": col("path"),
             "sha256": col("sha256"), "meta": np.array(meta, np.float32), "missed": np.array(missed or [""])}
+
+
+def clip_rows(video_dir: Path) -> list[dict]:
+    with open(Path(video_dir) / "MANIFEST.csv", newline="") as f:
+        return list(csv.DictReader(f))
 
 
 def yunet_path(repo: Path) -> Path:

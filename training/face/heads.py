@@ -1,7 +1,8 @@
 """The face model's head: its training set (`assemble`: face rows clean and augmented, self-blended fakes,
 video frames; each (source, class) block weighted by 1/sqrt(size)) and its fit (standardise, L2 logistic
 regression on the configured feature parts), stored as the npz that server.detectors.face_manipulation.FaceHead
-evaluates (training scores every fold through it too)."""
+evaluates (training scores every fold through it too); `model_rows`: the fold table and fit_score that
+training.evaluation measures every shared fold kind with."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,7 +12,8 @@ import numpy as np
 from fakescope.server.detectors.face_manipulation import FaceHead
 from fakescope.server.encoders.clip import EMBED_DIM, TOKEN_DIM
 from fakescope.server.features.face import FEATURE_DIM
-from fakescope.training.face.data import GENERAL_SOURCES
+from fakescope.training.evaluation import measure
+from fakescope.training.face.data import GENERAL_SOURCES, family_of
 
 
 def block_weights(blocks: np.ndarray, how: str) -> np.ndarray:
@@ -104,3 +106,18 @@ def save_head(arrays: dict, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, **{k: np.asarray(v, np.float32) for k, v in arrays.items()})
     return path
+
+
+def model_rows(data: dict, feats: dict, frames: tuple, cfg: dict) -> measure.Rows:
+    """The face model as training.evaluation sees it: every image row testable, fakes by family; a fold's head
+    is assembled and fitted like the shipped one, without the DeepFaceLive frames when face swaps are out."""
+    y = data["label"]
+    fam = np.array([family_of(s) if l_ else "real" for s, l_ in zip(data["source"], y)], dtype=object)
+    table = {"label": y, "source": data["source"], "family": fam, "group": data["group"],
+             "testable": np.ones(len(y), bool)}
+
+    def fit_score(tr, te, held):
+        head = fit_head(*assemble(data, feats, tr, None if "face_swap" in held else frames, cfg), cfg)
+        return head_scores(head, feats["clean"][te])
+
+    return measure.Rows(table, fit_score)

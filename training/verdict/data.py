@@ -45,8 +45,8 @@ def manifest() -> dict:
 def face_pictures(log=print) -> list[dict]:
     from fakescope.training.evaluation.folds import all_folds
     from fakescope.training.face import features as F
-    from fakescope.training.face.evaluate import model_rows
-    from fakescope.training.face.video import load_clips, training_frames
+    from fakescope.training.face.heads import model_rows
+    from fakescope.training.face.features import load_clips, training_frames
 
     cfg = load_config("face")
     aigen_sources = set(load_config("aigen")["sources"])
