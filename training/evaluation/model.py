@@ -47,6 +47,7 @@ class Model:
     limits(cfg, res)            -> the card's "Limits" text
     extra_folds(cfg, ctx, tab)  -> folds of a kind only this model's data has (e.g. folds.cloning_fold)
     seed(cfg)                   -> the seed of folds and bootstrap
+    summary(res)                -> figures of its own that the command prints beside the shared ones
     """
     name: str
     title: str
@@ -65,3 +66,4 @@ class Model:
     extra_folds: Callable[[dict, Context, dict], list] = lambda cfg, ctx, table: []
     kinds: tuple = KINDS
     reproduce: tuple = field(default_factory=tuple)   # extra commands the card's "Reproduce" names
+    summary: Callable[[dict], dict] = lambda res: {}    # extra figures `fakescope evaluate` prints

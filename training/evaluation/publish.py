@@ -74,7 +74,8 @@ def plot_score_histograms(scores, labels, names, path: Path, title: str, max_pan
     """One small histogram per system (or source): where each generator's scores fall."""
     plt = _plt()
     scores, labels, names = np.asarray(scores), np.asarray(labels), np.asarray(names, dtype=object)
-    uniq = sorted(set(names), key=lambda n: -np.sum(names == n))[:max_panels]
+    # by size, ties by name: set order follows the process's string hashing, so ties would swap between runs
+    uniq = sorted(set(names), key=lambda n: (-np.sum(names == n), str(n)))[:max_panels]
     cols = 4
     rows = math.ceil(len(uniq) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(10, 1.9 * rows), squeeze=False)

@@ -52,4 +52,4 @@ def evaluate(model, cfg: dict, smoke: bool = False, log=print) -> dict:
                                       looks_for=model.looks_for, **entry)
     publish.write_metrics_json(root / "runs" / cfg["name"] / "metrics.json",
                                {k: v for k, v in res.items() if k not in ("kept", "rows")})
-    return {**summary, **published, "card": str(path)}
+    return {**summary, **published, **model.summary(res), "card": str(path)}
