@@ -1,7 +1,7 @@
 """How often does the SHIPPED AI-image detector (aigen-2.0, no retraining) call real pictures of kinds it
 never saw "likely manipulated"? (issue 25, part 1: data and measurement)
 
-The pictures are the offline real collections of training/aigen/extra_reals.py (Debian wallpapers, the
+The pictures are the offline real collections of training/aigen/data/offline_reals.py (Debian wallpapers, the
 GIMP manual, scikit-image / matplotlib sample pictures; fetched on demand into .cache/extra_reals/). Each
 file goes through the serving path: the detector is built from models/manifest.json as the server builds
 it (modelstore.load_model + AIImageDetector) and `predict` gets the file as a Media, so it sees exactly
@@ -30,7 +30,7 @@ from fakescope.server import modelstore
 from fakescope.server.detectors.ai_image import AIImageDetector
 from fakescope.server.detectors.base import Context
 from fakescope.server.media.types import Media
-from fakescope.training.aigen import extra_reals
+from fakescope.training.aigen.data import offline_reals as extra_reals
 from fakescope.training.config import repo_root
 
 OUT_MD = Path(__file__).with_name("aigen_extra_reals_fp.md")
@@ -109,7 +109,7 @@ def main() -> None:
           f"Bands: likely manipulated = score >= {upper:.4f} (the manifest's upper threshold), likely "
           f"authentic = score <= {lower:.4f}, uncertain between. Every picture here is REAL (made by people, "
           f"not by a generator): every 'likely manipulated' is a false positive. Pictures: "
-          f"`training/aigen/extra_reals.py` (pinned Debian packages and PyPI wheels; collection, kind, licence "
+          f"`training/aigen/data/offline_reals.py` (pinned Debian packages and PyPI wheels; collection, kind, licence "
           f"there and in docs/extra_reals.md). None of them was in aigen-2.0's training set.", "",
           "## Per collection", "", *table(by_coll, "collection", roles), "",
           "## Per kind", "", *table(by_kind, "kind"), "",

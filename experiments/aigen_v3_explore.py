@@ -1,4 +1,4 @@
-"""Which v3 training pool and head settings help, measured by training.aigen.world on the same folds as v2
+"""Which v3 training pool and head settings help, measured by training.aigen.studies.world on the same folds as v2
 (the content-matched collection fold, and the false positives of the held-out real collections).
 
     nice -n 10 python experiments/aigen_v3_explore.py     # -> experiments/aigen_v3_explore.md
@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from fakescope.training.aigen import world
+from fakescope.training.aigen.studies import world
 from fakescope.training.aigen.data import category
-from fakescope.training.aigen.extra_reals import COLLECTIONS
+from fakescope.training.aigen.data.offline_reals import COLLECTIONS
 from fakescope.training.config import load_config
 from fakescope.training.evaluation.publish import md_table, num, pct
 

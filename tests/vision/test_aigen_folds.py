@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from fakescope.training.aigen.data import GENERAL_SOURCES, load_table
-from fakescope.training.aigen.folds import family, family_folds, fold_indices, loso_folds, reals_out_folds, source_out
+from fakescope.training.aigen.studies.folds import (
+    family,
+    family_folds,
+    fold_indices,
+    loso_folds,
+    reals_out_folds,
+    source_out,
+)
 from fakescope.training.evaluation.splits import LeakageError, assert_no_leakage
 
 
@@ -60,7 +66,7 @@ def test_source_out_scores_every_row_once(table):
 def test_a_group_shared_across_sources_is_dropped_from_training():
     t = {"source": np.array(["a", "a", "b", "b", "c", "c"]), "label": np.array([1, 0, 1, 0, 1, 0]),
          "group": np.array(["g1", "g2", "g1", "g3", "g4", "g5"]), "system": np.array(["x", "r", "y", "r", "z", "r"])}
-    from fakescope.training.aigen.folds import Fold
+    from fakescope.training.aigen.studies.folds import Fold
 
     tr, va = fold_indices(t, Fold("a", "source", ("a",)))
     assert list(va) == [0, 1] and 2 not in tr and list(tr) == [3, 4, 5]

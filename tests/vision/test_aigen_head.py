@@ -131,7 +131,7 @@ def test_card_folds_reproduce_from_the_training_code(repo_root, shared_dir):
     from fakescope.training.evaluation.metrics import roc_auc
     from fakescope.training.aigen.features import load
     from fakescope.training.aigen.heads import head_params
-    from fakescope.training.aigen.folds import fold_indices, loso_folds
+    from fakescope.training.aigen.studies.folds import fold_indices, loso_folds
     from fakescope.training.aigen.heads import score_folds
 
     cfg = load_config("aigen")

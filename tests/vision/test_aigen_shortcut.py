@@ -1,16 +1,22 @@
-"""The shortcut check: the file statistics are what they claim, a planted shortcut is caught, noise is
-not, and the card's shortcut figure is what the statistics give on the real files."""
+"""The shortcut check on this model's own folds: the file statistics (training/aigen/features.py) are what they
+claim, a planted shortcut is caught by the framework's statistics head on these folds, noise is not, and the
+card's shortcut figure is what the statistics give on the real files."""
 from __future__ import annotations
 
 import json
 
 import numpy as np
 import pytest
-from PIL import Image
-
+from fakescope.training.aigen.features import (
+    STAT_NAMES,
+    colourfulness,
+    file_statistics,
+    jpeg_quality,
+)
+from fakescope.training.aigen.studies.folds import Fold
+from fakescope.training.aigen.studies.own_folds import shortcut_fold_scores
 from fakescope.training.evaluation.metrics import roc_auc
-from fakescope.training.aigen.folds import Fold
-from fakescope.training.aigen.shortcuts import STAT_NAMES, colourfulness, file_statistics, jpeg_quality, shortcut_fold_scores
+from PIL import Image
 
 
 def _noise(h=120, w=160, seed=0):
@@ -40,22 +46,17 @@ def _synthetic(n=400, seed=1):
     src = np.array(["a", "b", "c", "d"] * (n // 4))
     y = rng.integers(0, 2, n)
     return {"source": src, "label": y, "group": np.array([f"g{i}" for i in range(n)]),
-            "system": np.where(y == 1, "gen", "photo")}, rng
-
-
-def _fold_idx(t, f):
-    va = np.flatnonzero(np.isin(t["source"], f.held))
-    return np.flatnonzero(~np.isin(t["source"], f.held)), va
+            "system": np.where(y == 1, np.char.add("gen-", src), "photo")}, rng  # one generator per source
 
 
 def test_a_planted_shortcut_is_caught_and_noise_is_not():
     t, rng = _synthetic()
     folds = [Fold(s, "source", (s,)) for s in "abcd"]
     stats = rng.normal(size=(len(t["label"]), len(STAT_NAMES)))
-    noise = [roc_auc(t["label"][r["val"]], r["clean"]) for r in shortcut_fold_scores(stats, t, folds, _fold_idx)]
+    noise = [roc_auc(t["label"][r["val"]], r["clean"]) for r in shortcut_fold_scores(stats, t, folds)]
     assert abs(np.mean(noise) - 0.5) < 0.1
     stats[:, 2] += 2.5 * t["label"]  # bytes per pixel now carries the label
-    leak = [roc_auc(t["label"][r["val"]], r["clean"]) for r in shortcut_fold_scores(stats, t, folds, _fold_idx)]
+    leak = [roc_auc(t["label"][r["val"]], r["clean"]) for r in shortcut_fold_scores(stats, t, folds)]
     assert min(leak) > 0.9
 
 
@@ -64,15 +65,15 @@ def test_card_shortcut_figure_matches_the_files(repo_root, shared_dir):
     card = json.loads(path.read_text())
     if "loso" not in card:
         pytest.skip("aigen v2 not evaluated yet")
-    from fakescope.training.config import load_config
     from fakescope.training.aigen.data import load_table
-    from fakescope.training.aigen.folds import fold_indices, loso_folds
-    from fakescope.training.aigen.shortcuts import statistics
+    from fakescope.training.aigen.features import statistics
+    from fakescope.training.aigen.studies.folds import loso_folds
+    from fakescope.training.config import load_config
 
     cfg = load_config("aigen")
     images = shared_dir / "datasets" / "images"
     t = load_table(images, tuple(cfg["sources"]) + tuple(cfg.get("face_sources", [])))
-    res = shortcut_fold_scores(statistics(t, images), t, loso_folds(t, cfg["sources"]), fold_indices)
+    res = shortcut_fold_scores(statistics(t, images), t, loso_folds(t, cfg["sources"]))
     aucs = [roc_auc(t["label"][r["val"]], r["clean"]) for r in res]
     assert abs(np.mean(aucs) - card["loso"]["shortcut_auc"]["mean"]) < 1e-9
     assert abs(min(aucs) - card["loso"]["shortcut_auc"]["worst"]) < 1e-9

@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-
 from fakescope.server.detectors.ai_image import AIImageDetector, head_probability
 from fakescope.training import cli
 from fakescope.training.config import load_config
@@ -29,11 +28,17 @@ def test_smoke_train_writes_a_head_the_detector_loads(tmp_path, shared_dir, repo
 
 @pytest.mark.slow
 def test_smoke_evaluate_measures_every_fold(shared_dir):
-    from fakescope.training.aigen.evaluate import evaluate_aigen
+    from fakescope.training.aigen.recipe import MODEL
+    from fakescope.training.aigen.studies import own_folds
+    from fakescope.training.evaluation.run import measure_model
 
-    res = evaluate_aigen(load_config("aigen"), smoke=True)
-    assert res["loso"]["auc"]["n_folds"] >= 10
-    for r in res["folds"]:
+    cfg = load_config("aigen")
+    ctx = MODEL.load(cfg, True)
+    res = measure_model(MODEL, cfg, ctx, smoke=True, log=lambda *_: None)
+    res["calibration"] = MODEL.calibrate(cfg, ctx, res)
+    own = own_folds.run(cfg, ctx, res)
+    assert own["loso"]["auc"]["n_folds"] >= 10
+    for r in own["folds"]:
         assert r["n_fake"] > 0 and r["n_real"] > 0, r["fold"]
         assert 0.0 <= r["auc"] <= 1.0 or np.isnan(r["auc"])
-    assert res["calibration"]["calibration"]["method"] == "platt"
+    assert res["calibration"]["params"]["method"] == "platt"

@@ -1,12 +1,12 @@
-"""The world-like evaluation of the AI-image model (training/aigen/world.py) on a hand-made table: held-out
+"""The world-like evaluation of the AI-image model (training/aigen/studies/world.py) on a hand-made table: held-out
 real collections never train, every row is scored by a head that never saw its collection, candidates are
 compared on the same test rows, and the replacement rule needs both the headline and the false positives."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from fakescope.training.aigen import world
-from fakescope.training.aigen.pool import concat, real_collections
+from fakescope.training.aigen.data.pool import concat, real_collections
+from fakescope.training.aigen.studies import world
 
 HP = {"kind": "linear", "C": 0.1, "source_balanced": True, "train_variants": ["clean"]}
 
@@ -42,10 +42,10 @@ def setup():
 
 def test_training_mask_keeps_heldout_collections_out(setup, monkeypatch):
     table, _, base, v3 = setup
-    from fakescope.training.aigen import extra_reals
+    from fakescope.training.aigen.data import offline_reals
 
-    monkeypatch.setattr(extra_reals, "COLLECTIONS", (extra_reals.Collection("art", "p", "r", ("*",), "digital_art", "train"),
-                                                     extra_reals.Collection("held", "p", "r", ("*",), "render", "heldout")))
+    monkeypatch.setattr(offline_reals, "COLLECTIONS", (offline_reals.Collection("art", "p", "r", ("*",), "digital_art", "train"),
+                                                       offline_reals.Collection("held", "p", "r", ("*",), "render", "heldout")))
     m2, m3 = world.training_mask(table, base), world.training_mask(table, v3)
     assert not m2[np.isin(table["source"], ["art", "held"])].any()
     assert m3[table["source"] == "art"].all() and not m3[table["source"] == "held"].any()
@@ -54,9 +54,9 @@ def test_training_mask_keeps_heldout_collections_out(setup, monkeypatch):
 
 def test_candidates_share_test_rows_and_score_out_of_fold(setup, monkeypatch):
     table, feats, base, v3 = setup
-    from fakescope.training.aigen import extra_reals
+    from fakescope.training.aigen.data import offline_reals
 
-    monkeypatch.setattr(extra_reals, "COLLECTIONS", (extra_reals.Collection("art", "p", "r", ("*",), "digital_art", "train"),))
+    monkeypatch.setattr(offline_reals, "COLLECTIONS", (offline_reals.Collection("art", "p", "r", ("*",), "digital_art", "train"),))
     r2 = world.candidate(table, feats, {**base, "name": "v2"}, 0, log=lambda *_: None)
     r3 = world.candidate(table, feats, v3, 0, log=lambda *_: None)
     f2 = {(f["kind"], f["fold"]): (f["n_fake"], f["n_real"]) for f in r2["measure"]["folds"]}
@@ -134,7 +134,7 @@ def test_blend_is_one_linear_head_with_the_weighted_logit():
 
 
 def test_card_decision_names_the_winner_or_says_none():
-    from fakescope.training.aigen import world_card
+    from fakescope.training.aigen.studies import world_sections
 
     def cand(name, h, fp, replaces=None):
         kinds = {k: {"mean": h, "worst": h} for k in ("collection", "source", "family")}
@@ -145,7 +145,7 @@ def test_card_decision_names_the_winner_or_says_none():
              "collections": col}
         return c if replaces is None else {**c, "replaces": replaces}
 
-    text = world_card.sections([cand("v2", 0.67, 0.13), cand("v3", 0.62, 0.01, False)], "v2")[0][1]
+    text = world_sections.sections([cand("v2", 0.67, 0.13), cand("v3", 0.62, 0.01, False)], "v2")[0][1]
     assert "no candidate replaces v2" in text and "0.620-0.620" in text
-    text = world_card.sections([cand("v2", 0.67, 0.13), cand("v3", 0.70, 0.01, True)], "v2")[0][1]
+    text = world_sections.sections([cand("v2", 0.67, 0.13), cand("v3", 0.70, 0.01, True)], "v2")[0][1]
     assert "v3 beats v2 on both" in text

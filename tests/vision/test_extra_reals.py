@@ -1,4 +1,4 @@
-"""The extra-reals loader (training/aigen/extra_reals.py), its pure parts: pins and collections are well
+"""The extra-reals loader (training/aigen/data/offline_reals.py), its pure parts: pins and collections are well
 formed, a download that is not the pinned file is refused and skipped, and the file selection keeps the
 right pictures. No network, no ../shared: every package here is a small tree or archive made by the test."""
 from __future__ import annotations
@@ -9,9 +9,8 @@ import subprocess
 import zipfile
 
 import pytest
+from fakescope.training.aigen.data import offline_reals as er
 from PIL import Image
-
-from fakescope.training.aigen import extra_reals as er
 
 KINDS = {"photo", "digital_art", "render", "vector_art", "screenshot", "edited_photo", "science_image"}
 

@@ -16,7 +16,7 @@ lists (path, collection, kind, package, licence) of every kept file. Files left 
 dated 2022-11 or later or without a date/author in the package's metadata (AI art cannot be ruled out),
 duplicate sizes of one wallpaper (only the largest is kept), icons and pictures under MIN_SIDE px.
 
-    python -m fakescope.training.aigen.extra_reals        # fetch what is missing, print the counts
+    python -m fakescope.training.aigen.data.offline_reals   # fetch what is missing, print the counts
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from fakescope.server.modelstore import sha256_file
+from fakescope.training.config import repo_root
 
 PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 MIN_SIDE = 200  # smaller files are icons, buttons and thumbnails, not pictures people share
@@ -172,7 +173,7 @@ class Picture:
 
 def default_cache() -> Path:
     env = os.environ.get("FAKESCOPE_EXTRA_REALS_CACHE")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / ".cache" / "extra_reals"
+    return Path(env) if env else repo_root() / ".cache" / "extra_reals"
 
 
 def package(name: str) -> Package:

@@ -1,5 +1,7 @@
-"""Data of the AI-image head v2: which files, their variants (clean, augmented, degraded) and their CLIP
-features, cached under .cache/aigen/ per source and variant.
+"""Data of the AI-image model: which files (MANIFEST.csv rows of ../shared/datasets/images), their variants
+(clean, augmented, degraded) and the generator family of every fake. Their CLIP features are in
+training.aigen.features; the v3 pool of real-only collections is data.pool, the pinned offline real pictures
+data.offline_reals.
 
 Every variant goes through server.features.image.clip_whole_image, the function the detector calls on
 the decoded upload, so training features and serving features are computed the same way.
@@ -17,7 +19,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-
 from fakescope.server.features.face import jpeg_roundtrip
 from fakescope.server.features.image import MIN_SIDE
 
@@ -31,6 +32,22 @@ FACE_SOURCES = ("utkface", "ffhq", "ciplab_rff", "sdfd_sd21", "stylegan_faces")
 # Files whose shorter side is under this are left out (4 over-split grid strips of flux/stable_cascade):
 # the half-size check must stay above the detector's MIN_SIDE, below which it answers not_applicable.
 MIN_TRAIN_SIDE = 2 * MIN_SIDE
+# generator family of a fake `system` (first matching key, case-insensitive): what the family folds hold out
+FAMILIES = (
+    ("gan", ("gan", "stylegan")),
+    ("multimodal_llm", ("gpt-4o", "gpt-image", "gemini")),
+    ("stable_diffusion", ("stable diffusion", "sdxl", "stable cascade", "sd 2.1")),
+    ("dit_flow", ("flux", "pixart")),
+    ("other_diffusion", ("kolors", "midjourney", "deepfloyd", "kandinsky")),
+)
+
+
+def family(system: str) -> str:
+    s = system.lower()
+    for name, keys in FAMILIES:
+        if any(k in s for k in keys):
+            return name
+    raise ValueError(f"no generator family for system {system!r}")
 
 
 def keep_row(row: dict, sources: set) -> bool:

@@ -1,7 +1,7 @@
 """The v3 pool of the AI-image model: v2's general sources plus real-only collections of other kinds (issue 25).
 
 Real-only collections (every row label 0):
-  extra reals   training.aigen.extra_reals: 18 collections from pinned Debian packages / PyPI wheels (photos,
+  extra reals   training.aigen.data.offline_reals: 18 collections from pinned Debian packages / PyPI wheels (photos,
                 digital art, renders, vector art, screenshots, filter-edited photos, science images), each
                 with a role: "train" (a training real) or "heldout" (scored for false positives only, never
                 trained on)
@@ -48,11 +48,11 @@ def face_real_table(images_dir: Path, roles: dict, limit: int | None = None) -> 
 
 def extra_real_table(roles=("train", "heldout"), limit: int | None = None, log=None) -> dict | None:
     """Rows of the extra real pictures whose collection role is in `roles` (None when none could be had)."""
-    from fakescope.training.aigen import extra_reals
+    from fakescope.training.aigen.data import offline_reals
 
     kw = {"log": log} if log else {}
-    pics = extra_reals.pictures(**kw)
-    role = {c.name: c.role for c in extra_reals.COLLECTIONS}
+    pics = offline_reals.pictures(**kw)
+    role = {c.name: c.role for c in offline_reals.COLLECTIONS}
     pics = [p for p in pics if role[p.collection] in roles]
     if limit:
         by: dict[str, list] = {}
@@ -61,12 +61,12 @@ def extra_real_table(roles=("train", "heldout"), limit: int | None = None, log=N
         pics = [p for ps in by.values() for p in ps[:: max(1, len(ps) // limit)][:limit]]
     if not pics:
         return None
-    root = extra_reals.default_cache()
+    root = offline_reals.default_cache()
     rel = [p.path.relative_to(root).as_posix() if p.path.is_relative_to(root) else p.path.name for p in pics]
     return {"path": np.array([str(p.path) for p in pics]), "source": np.array([p.collection for p in pics]),
             "system": np.array([f"{p.kind} ({p.package})" for p in pics]),
             "group": np.array([f"extra:{p.collection}:{r}" for p, r in zip(pics, rel)]),
-            "sha256": np.array([extra_reals.sha256_of(p.path) for p in pics]),
+            "sha256": np.array([offline_reals.sha256_of(p.path) for p in pics]),
             "label": np.zeros(len(pics), np.int64), "role": np.array([role[p.collection] for p in pics], dtype=object),
             "kind": np.array([p.kind for p in pics], dtype=object),
             "collection": np.array([p.collection for p in pics], dtype=object)}

@@ -1,4 +1,5 @@
-"""Held-out folds of the AI-image evaluation. Every fold holds out whole sources (or a whole generator
+"""This model's own held-out folds (a study beside the framework's fold kinds; they came before them and keep
+the v1 comparison and the card's per-source figures). Every fold holds out whole sources (or a whole generator
 family), validates on exactly those rows and trains on the rest minus any row that shares a `group`
 with validation; every fold has both classes.
 
@@ -14,8 +15,8 @@ How the folds are made (one rule per kind of source):
            how much of a pair fold rests on having seen camera photos of the same era.
   family   leave-one-generator-family-out: every fake of one family (across sources, by `system`) plus
            the reals of one real-only source; the family's sources leave training entirely.
-The manifest's heldout_auc is the mean over the source + pair folds (leave-one-source-out),
-heldout_worst_auc the worst of them; family folds are reported beside them.
+The manifest's held-out figures are the framework's collection folds (training/evaluation/folds.py); these
+folds are reported beside them (studies/own_folds.py).
 
 `source_out` gives the one out-of-source score per row that calibration is fitted on: each source is
 held out on its own (all others train), so every row is scored exactly once by a model that never saw
@@ -25,25 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
+from fakescope.training.aigen.data import family
 from fakescope.training.evaluation.splits import assert_no_leakage
-
-# generator family of a fake `system` (first matching key, case-insensitive)
-FAMILIES = (
-    ("gan", ("gan", "stylegan")),
-    ("multimodal_llm", ("gpt-4o", "gpt-image", "gemini")),
-    ("stable_diffusion", ("stable diffusion", "sdxl", "stable cascade", "sd 2.1")),
-    ("dit_flow", ("flux", "pixart")),
-    ("other_diffusion", ("kolors", "midjourney", "deepfloyd", "kandinsky")),
-)
-
-
-def family(system: str) -> str:
-    s = system.lower()
-    for name, keys in FAMILIES:
-        if any(k in s for k in keys):
-            return name
-    raise ValueError(f"no generator family for system {system!r}")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Evaluation that mirrors the world (issue 25): one union table of v2's general sources and every real-only
-collection (training.aigen.pool), and for each candidate (v2's settings, v3's) on the SAME folds:
+collection (training.aigen.data.pool), and for each candidate (v2's settings, v3's) on the SAME folds:
 
   headline   the framework's fold kinds (training.evaluation.measure) over the general sources: the collection
              fold is the content-matched collection (kurlyto_aiornot: AI and human pictures of the same
@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 from fakescope.server.calibration import apply as cal_apply
 from fakescope.server.detectors.ai_image import head_probability
+from fakescope.training.aigen.data import family
+from fakescope.training.aigen.data.pool import pool_table, real_collections
 from fakescope.training.aigen.features import features
-from fakescope.training.aigen.folds import family
 from fakescope.training.aigen.heads import fit_on, head_params
-from fakescope.training.aigen.pool import pool_table, real_collections
 from fakescope.training.config import resolve_path
 from fakescope.training.evaluation import bands, calibrate, metrics
 from fakescope.training.evaluation.measure import Rows, measure, out_of_fold
@@ -62,7 +62,7 @@ def load_union(cfg: dict, variants, smoke: bool = False, log=print) -> tuple[dic
 def training_mask(table: dict, cand: dict) -> np.ndarray:
     """Rows a candidate trains on: its general sources, its train-role face reals, and (cand "extra_reals")
     the train-role extra reals (only cand "extra_collections" when given). Held-out-role rows never train."""
-    from fakescope.training.aigen.extra_reals import COLLECTIONS
+    from fakescope.training.aigen.data.offline_reals import COLLECTIONS
 
     src = table["source"]
     m = np.isin(src, list(cand["sources"]) + list(cand.get("face_sources", []))
@@ -241,10 +241,44 @@ def save_oof(out: dict) -> Path:
     return runs
 
 
+def evaluate(cfg: dict) -> list[dict]:
+    """The configured model and its cfg["candidates"]: what the card compares (each candidate's "replaces":
+    whether it beats the configured model by better()); writes the configured model's out-of-fold calibrated
+    score of every picture to runs/aigen/oof.json."""
+    from fakescope.training.aigen.studies.world_sections import summary
+
+    out = compare(cfg)
+    base = out["candidates"][0]
+    for c in out["candidates"][1:]:
+        c["replaces"] = better(c, base)
+    save_oof(out)
+    return summary(out)
+
+
+def run(cfg: dict, ctx: dict, res: dict | None = None) -> list[dict]:
+    """The study's figures, computed once per evaluate run: the shipped lines (calibration, which runs before
+    the studies) are placed on them, so whichever asks first computes them and ctx keeps them."""
+    if "world" not in ctx:
+        ctx["world"] = evaluate(cfg)
+    return ctx["world"]
+
+
+def shipped_lines(base: dict, calibration: dict) -> dict:
+    """The shipped model's two lines, placed by training.evaluation.bands on the world-like evaluation's
+    out-of-fold scores of EVERY collection (v2's sources, the content-matched fold, the face pool's pictures and
+    the offline real collections: no collection's reals above the upper line more than 5 %), moved from that
+    evaluation's calibration onto the published one (the same pictures stay above each line)."""
+    from fakescope.training.evaluation.bands import move_line
+
+    b = base["ship_bands"]
+    return {"lower": move_line(b["lower"], base["calibration"], calibration),
+            "upper": move_line(b["upper"], base["calibration"], calibration), "measured": b}
+
+
 def main() -> None:
     import sys
 
-    from fakescope.training.aigen.world_card import summary
+    from fakescope.training.aigen.studies.world_sections import summary
     from fakescope.training.config import load_config
 
     out = compare(load_config("aigen"), smoke="--smoke" in sys.argv)

@@ -1,5 +1,6 @@
-"""Card sections of the world-like evaluation (training.aigen.world): the candidates on the same folds and the
-false-positive share of every real collection, from the result of world.compare (summarised by summary())."""
+"""Card sections of the world-like evaluation (training.aigen.studies.world): the candidates on the same folds
+and the false-positive share of every real collection, from the result of world.compare (summarised by
+summary())."""
 from __future__ import annotations
 
 from fakescope.training.evaluation.publish import md_table, num, pct
@@ -42,9 +43,9 @@ def sections(cands: list[dict], shipped: str) -> list[tuple[str, str]]:
             "is real, each 'likely manipulated' a false positive. The last two columns: the same rule over every "
             "collection (issue 25 item 4: at most 5 % of every real collection), what a shipped model would use. "
             "A candidate replaces the shipped model only if its collection-fold mean AND its held-out false-"
-            "positive mean both improve (`training.aigen.world.better`). Reproduce: `fakescope evaluate aigen`, "
-            "or `python -m fakescope.training.aigen.world` for this comparison alone (runs/aigen/world.json, "
-            "runs/aigen/oof.json).")
+            "positive mean both improve (`training.aigen.studies.world.better`). Reproduce: `fakescope evaluate "
+            "aigen`, or `python -m fakescope.training.aigen.studies.world` for this comparison alone "
+            "(runs/aigen/world.json, runs/aigen/oof.json).")
     winners = [c["name"] for c in cands[1:] if c.get("replaces")]
     others = cands[1:]
     hs = [c["headline"]["mean"] for c in others if c["headline"]["mean"] is not None]
@@ -66,7 +67,12 @@ def sections(cands: list[dict], shipped: str) -> list[tuple[str, str]]:
     per_note = ("Per real collection: share called likely manipulated at each candidate's upper line (training "
                 "collections) · AUC of the collection's reals against all the pool's fakes (out-of-fold, "
                 "threshold-free). '(t)': the candidate trains on this collection, and its row is scored by the "
-                "head fitted without it. Collections: `training/aigen/extra_reals.py` (origin and licence in "
+                "head fitted without it. Collections: `training/aigen/data/offline_reals.py` (origin and licence in "
                 "docs/extra_reals.md) and the reals of the face pool of `../shared/datasets/images`.")
     return [("World-like evaluation: v2 vs v3 candidates on the same folds", note + "\n\n" + head + "\n\n" + decision),
             ("False positives per real collection", per_note + "\n\n" + per)]
+
+
+def card_sections(cfg: dict, res: dict) -> list[tuple[str, str]]:
+    """The study's sections (training.evaluation.model.Study.sections)."""
+    return sections(res["world"], cfg["version"])
