@@ -1,7 +1,8 @@
 """The shape of the installed code: no import circle between modules of fakescope.server and
 fakescope.training (every import counts, also one inside a function), no probe or one-off study inside the
-installed training package, and every model package of training/ holding the same modules (a model may keep
-more beside them, e.g. the face clips or extra data sources)."""
+installed training package, and every model package of training/ holding the same modules and nothing else
+(data, features, heads, recipe, studies; one that outgrew a file is a folder of the same name), each declaring
+itself to the shared evaluation framework (recipe.MODEL, training/evaluation/model.py)."""
 from __future__ import annotations
 
 import ast
@@ -9,7 +10,7 @@ from pathlib import Path
 
 PACKAGES = {"fakescope.server": "server", "fakescope.training": "training"}
 MODEL_PACKAGES = ("audio", "face", "aigen")
-MODEL_MODULES = {"__init__", "data", "features", "heads", "recipe", "evaluate", "card"}
+MODEL_MODULES = {"__init__", "data", "features", "heads", "recipe", "studies"}
 
 
 def _modules(repo: Path) -> dict[str, Path]:
@@ -84,11 +85,34 @@ def test_no_import_circle(repo_root):
     assert import_cycles(Path(repo_root)) == []
 
 
+def _top_level(package: Path) -> set[str]:
+    """Module names of a package: its .py files and its sub-packages (folders with an __init__.py)."""
+    return ({f.stem for f in package.glob("*.py")}
+            | {d.name for d in package.iterdir() if d.is_dir() and (d / "__init__.py").exists()})
+
+
 def test_model_packages_share_one_shape(repo_root):
     training = Path(repo_root) / "training"
     for model in MODEL_PACKAGES:
-        names = {f.stem for f in (training / model).glob("*.py")}
-        assert MODEL_MODULES <= names, (model, sorted(MODEL_MODULES - names))
+        assert _top_level(training / model) == MODEL_MODULES, (model, sorted(_top_level(training / model) ^ MODEL_MODULES))
+
+
+def test_every_model_declares_itself_to_the_framework():
+    import importlib
+
+    from fakescope.training.evaluation.model import Model
+
+    for model in MODEL_PACKAGES:
+        recipe = importlib.import_module(f"fakescope.training.{model}.recipe")
+        assert isinstance(recipe.MODEL, Model) and recipe.MODEL.name == model, model
+        assert callable(recipe.train) and callable(recipe.evaluate), model
+
+
+def test_one_card_writer(repo_root):
+    """No model package writes a card itself: write_card is called by the framework's card writer only."""
+    training = Path(repo_root) / "training"
+    writers = [f for m in MODEL_PACKAGES for f in (training / m).rglob("*.py") if "write_card(" in f.read_text()]
+    assert writers == [], writers
 
 
 def test_no_probe_in_the_installed_package(repo_root):

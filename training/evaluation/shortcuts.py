@@ -13,7 +13,8 @@ SUSPECT_AUC = 0.75    # a statistics-only head at or above this on a fold: the f
 KINDS = ("collection", "source")
 
 
-def _fit_score(stats: np.ndarray, y: np.ndarray):
+def statistics_head(stats: np.ndarray, y: np.ndarray):
+    """fit_score(train, test, held) of a standardised logistic regression on the statistics alone."""
     from sklearn.linear_model import LogisticRegression
 
     def fit_score(tr, te, _held):
@@ -29,7 +30,7 @@ def measure_statistics(table: dict, names: list[str], stats: np.ndarray, seed: i
                        kinds=KINDS, min_per_class: int = M.MIN_PER_CLASS) -> dict:
     """The fold kinds of a statistics-only head: measure()'s result plus the statistics' names."""
     y = np.asarray(table["label"]).astype(int)
-    res = M.measure(M.Rows(table, _fit_score(stats, y)), seed, reps=200, log=lambda *_: None,
+    res = M.measure(M.Rows(table, statistics_head(stats, y)), seed, reps=200, log=lambda *_: None,
                     min_per_class=min_per_class, kinds=kinds)
     log(f"  shortcut (statistics alone): {res['headline']['kind']} mean {num(res['headline']['mean'])}")
     return {**res, "statistics": list(names)}

@@ -7,7 +7,7 @@ shown to the whole-image model).
                                fold that held it out) on which the face detector finds no human face; pictures
                                with a face belong to the face model, which trained on that collection's faces
   picture, real collections    the real pictures of the offline collections no model trained on (wallpapers,
-                               art, renders, screenshots, edited photos: training/aigen/extra_reals.py): reals
+                               art, renders, screenshots, edited photos: training/aigen/data/offline_reals.py): reals
                                only, so their row reports the share called "likely manipulated"
 """
 from __future__ import annotations

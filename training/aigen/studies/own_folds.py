@@ -29,7 +29,7 @@ def auc(y, p) -> float:
 
 def shortcut_fold_scores(stats: np.ndarray, table: dict, folds) -> list[dict]:
     """Held-out scores of the framework's statistics-only head on each of these folds ({"fold", "val", "clean"})."""
-    fit_score = shortcuts._fit_score(stats, np.asarray(table["label"]).astype(int))
+    fit_score = shortcuts.statistics_head(stats, np.asarray(table["label"]).astype(int))
     out = []
     for f in folds:
         tr, va = fold_indices(table, f)
