@@ -4,7 +4,8 @@
 The config's "recipe" names a model package, training/<recipe>/ (audio, face, aigen), whose recipe module has
 train(cfg, out_dir, smoke) and evaluate(cfg, smoke).
 
-train    fits the model named by training/configs/NAME.json into --out (default: runs/NAME/), and with
+train    fits the model named by training/configs/NAME.json into --out (default: runs/NAME/; BLAS on one
+         thread, so a rerun rebuilds the shipped file bit for bit), and with
          --publish (default for non-smoke runs) copies it to models/ under the config's "model_file".
 evaluate measures the published model on the config's splits, writes plots, models/cards/NAME.md and
          the manifest entry (nothing typed by hand)."""
@@ -26,6 +27,17 @@ def load_recipe(name: str):
         if not callable(getattr(mod, fn, None)):
             raise AttributeError(f"recipe {name!r} has no {fn}()")
     return mod
+
+
+def one_blas_thread():
+    """Single-threaded BLAS while a head is fitted: a multi-threaded BLAS sums in an order that depends on the
+    thread count, so the same data gave other weights (audio_speech differed by up to 1e-3) and the shipped
+    file could not be rebuilt bit for bit. The heads are small; one thread costs seconds."""
+    import scipy.linalg  # noqa: F401  (load every BLAS the fits use before limiting them)
+    import sklearn.linear_model  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "train":
         out = Path(args.out) if args.out else repo_root() / "runs" / args.name
         out.mkdir(parents=True, exist_ok=True)
-        result = recipe.train(cfg, out, smoke=args.smoke)
+        with one_blas_thread():
+            result = recipe.train(cfg, out, smoke=args.smoke)
     else:
         result = recipe.evaluate(cfg, smoke=args.smoke)
     print(f"{args.command} {args.name}: done in {time.time() - t0:.0f} s")

@@ -24,11 +24,13 @@ Sections = list  # [(heading, markdown)]
 class Study:
     """A check only this model has (the face model's video clips, the speech gate, the AI-image model's
     real collections ...): run(cfg, ctx, res) -> figures, kept in res[name]; sections(cfg, res) -> the card's
-    sections about it, placed after the shared ones. smoke=False: skipped in smoke runs."""
+    sections about it, placed after the shared ones. smoke=False: skipped in smoke runs; after_publish=True:
+    run once the manifest pins the new model (a measurement through the server's loader)."""
     name: str
     run: Callable[[dict, Context, dict], Any]
     sections: Callable[[dict, dict], Sections] = lambda cfg, res: []
     smoke: bool = True
+    after_publish: bool = False   # measures the published model through the server (its manifest pin)
 
 
 @dataclass(frozen=True)

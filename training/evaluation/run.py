@@ -6,7 +6,8 @@
   shortcut check    shortcuts.measure_statistics    a head on file statistics alone, the same folds
   calibration       model.calibrate                 on out-of-fold scores
   studies           model.studies                   checks only this model has
-  card + manifest   card.write, measure.publish_model
+  manifest          measure.publish_model (then the studies that measure the published model)
+  card              card.write
 
 Smoke runs stop before anything is written to models/ or the README.
 """
@@ -37,7 +38,7 @@ def evaluate(model, cfg: dict, smoke: bool = False, log=print) -> dict:
     res = measure_model(model, cfg, ctx, smoke, log)
     res["calibration"] = model.calibrate(cfg, ctx, res)
     for st in model.studies:
-        if st.smoke or not smoke:
+        if (st.smoke or not smoke) and not st.after_publish:
             res[st.name] = st.run(cfg, ctx, res)
     h = res["fold_kinds"]["headline"]
     summary = {"heldout_auc": h["mean"] and round(h["mean"], 4), "heldout_worst_auc": h["worst"] and round(h["worst"], 4),
@@ -47,9 +48,11 @@ def evaluate(model, cfg: dict, smoke: bool = False, log=print) -> dict:
     root = repo_root()
     entry = model.publish(cfg, ctx, res)
     res["content_roles"] = entry.get("content_roles")
-    path = card.write(model, cfg, ctx, res, root / "models" / "cards" / model.card)
     published = measure.publish_model(cfg, res["fold_kinds"], card=model.card, applies=model.applies,
                                       looks_for=model.looks_for, **entry)
+    for st in [st for st in model.studies if st.after_publish]:
+        res[st.name] = st.run(cfg, ctx, res)
+    path = card.write(model, cfg, ctx, res, root / "models" / "cards" / model.card)
     publish.write_metrics_json(root / "runs" / cfg["name"] / "metrics.json",
                                {k: v for k, v in res.items() if k not in ("kept", "rows")})
     return {**summary, **published, **model.summary(res), "card": str(path)}

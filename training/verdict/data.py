@@ -33,8 +33,10 @@ def result(name: str, entry: dict, score: float | None, content: str | None, rea
         return {"detector": name, "applicable": False, "score": None, "verdict": "not_applicable",
                 "reason": reason or "not applicable", "advisory": advisory_for(entry, content), "evidence": []}
     th = thresholds_for(entry, content)
-    score = round(float(score), 4)   # as the server reports it (detectors/base.py)
-    return {"detector": name, "applicable": True, "score": score, "verdict": band(score, th["lower"], th["upper"]),
+    # as the server does it (detectors/base.py): banded on the calibrated score, reported rounded to 4 decimals
+    # (banding the rounded number moved a real voice at 0.99965 above a line at 0.99968)
+    verdict = band(float(score), th["lower"], th["upper"])
+    return {"detector": name, "applicable": True, "score": round(float(score), 4), "verdict": verdict,
             "reason": None, "advisory": advisory_for(entry, content), "content": content, "evidence": [], **extra}
 
 
@@ -109,7 +111,7 @@ def routed(face: dict, ai: dict) -> list[dict]:
 def zero_shot_speech(log=print) -> list[dict]:
     """The 2026-12-05 pages' clips, each scored by a speech head that never saw its page: the out-of-fold scores
     of `fakescope evaluate audio`'s collection folds (runs/audio/oof.json). The shipped model trained on these
-    pages (3.0.0), so its own scores would not be held out: without that file this stops and says so."""
+    pages (since 3.0.0), so its own scores would not be held out: without that file this stops and says so."""
     audio = shared_dir() / "datasets" / "audio"
     entry = manifest()["audio_speech"]
     sources = zero_shot_sources(audio)

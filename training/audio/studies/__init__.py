@@ -14,5 +14,5 @@ STUDIES = (
     Study("quality", degradation.run, degradation.sections),
     Study("wild", wild.run, wild.sections),
     Study("gate", gate.run, gate.sections),
-    Study("speed", serving.run, serving.sections, smoke=False),
+    Study("speed", serving.run, serving.sections, smoke=False, after_publish=True),
 )

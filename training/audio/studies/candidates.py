@@ -26,12 +26,20 @@ def replaces(new: dict, old: dict) -> bool:
     return n["mean"] > o["mean"] and n["worst"] >= o["worst"]
 
 
+def measurable(cfg: dict, data) -> list[str]:
+    """The candidates this pool can measure: one that trains with copy-synthesis fakes needs them in the pool
+    (without them it would silently be the same recipe without; experiments/speech_v3_candidates.py reads the
+    pool with them)."""
+    has_cs = bool(data.copysynth.any())
+    return [n for n, c in cfg["candidates"].items() if has_cs or not c.get("copysynth")]
+
+
 def run(cfg: dict, ctx, res: dict) -> dict:
     """Every candidate on the collection folds + the cloning fold (the shipped one: the framework's fold
     kinds); none in smoke runs."""
     ship = cfg["shipped_candidate"]
     cands = {n: res["fold_kinds"] if n == ship else measure_candidate(cfg, ctx.data, n, smoke=ctx.smoke, log=ctx.log)[0]
-             for n in ([] if ctx.smoke else cfg["candidates"])}
+             for n in ([] if ctx.smoke else measurable(cfg, ctx.data))}
     prev = cfg["previous_candidate"]
     return {"results": cands, "rule": {n: replaces(r, cands[prev]) for n, r in cands.items() if n != prev}}
 
@@ -50,6 +58,11 @@ def candidates_table(cfg: dict, res: dict) -> str:
     prev = cfg["previous_candidate"]
     rule = "; ".join(f"`{n}` {'meets' if ok else 'does not meet'} it" for n, ok in res["candidates"]["rule"].items())
     described = "\n".join(f"- `{n}`: {cfg['candidates'][n]['name']}" for n in names)
+    left = [n for n in cfg["candidates"] if n not in cands]
+    if left:
+        described += ("\n\nNot in this table: " + ", ".join(f"`{n}`" for n in left) + " (trained with copy-synthesis "
+                      "fakes, which this evaluation's pool leaves out; measured with them in "
+                      "`experiments/speech_v3_candidates.md`).")
     return (md_table(["kind", "held-out fold", "reals", "fakes", *[f"AUC `{n}`" for n in names]], rows) + f"""
 
 {described}
