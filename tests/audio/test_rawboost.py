@@ -4,14 +4,11 @@ input, and independent of the label (it never sees one)."""
 import numpy as np
 
 from fakescope.training.augment import audio as aug
+from test_audio_degrade import voice as degrade_voice
 
 
-def voice(seed, seconds=2.0, sr=16000):
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * sr)) / sr
-    f0 = rng.uniform(90, 220) * (1 + 0.1 * np.sin(2 * np.pi * rng.uniform(2, 5) * t))
-    x = sum(np.sin(2 * np.pi * k * np.cumsum(f0) / sr) / k for k in range(1, 15))
-    return (0.1 * x * np.abs(np.sin(2 * np.pi * rng.uniform(2, 4) * t))).astype(np.float32)
+def voice(seed, seconds=2.0):
+    return degrade_voice(seed, seconds)   # the same harmonic, amplitude-modulated test voice, 2 s
 
 
 def rms(x):
