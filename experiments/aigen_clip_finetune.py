@@ -2,7 +2,7 @@
 cached layer-10 tokens, against the frozen embedding + logistic head, on the content-matched fold.
 
 Data, fold and weights are aigen_clip_layers.py's (imported from this folder): the union table
-/tmp/fs/aigen_union_table.npz; the content-matched (headline) fold on v2's pool: test on kurlyto_aiornot (366 AI and
+.cache/aigen_layers/union_table.npz (experiments/aigen_clip_layers.py); the content-matched (headline) fold on v2's pool: test on kurlyto_aiornot (366 AI and
 human pictures of the same subjects), train on v2_train rows that are not kurlyto, minus every fake of a family
 among kurlyto's fakes (gan, stable_diffusion), minus rows sharing a group with kurlyto (training.evaluation.folds.
 collection_folds); v2's head weights (each class half the weight, each source an equal share inside its class).

@@ -1,7 +1,8 @@
 """Issue 25 (AI-image detector v3) item 3: do CLIP intermediate layers / patch tokens beat the pooled
 embedding the shipped AI-image head (aigen-2.0) reads, on the world-like folds?
 
-Every picture of the AI-image union pool (/tmp/fs/aigen_union_table.npz, made by training.aigen.pool) is decoded
+Every picture of the AI-image union pool (built by union_table() from training.aigen's pool
+and world study, kept at .cache/aigen_layers/union_table.npz) is decoded
 exactly as the server decodes an upload (server.media.decode.load_image, the min-side check of
 server.features.image.clip_whole_image) and goes through ONE call of the shared CLIP ViT-B/16 int8 session at
 224 px with layers 3, 6 and 9 tapped (server.encoders.clip.shared_encoder(taps=(3, 6, 9)).run_taps: tapping
@@ -79,7 +80,7 @@ from fakescope.training.evaluation import bands, calibrate, metrics
 from fakescope.training.evaluation.folds import collection_folds
 from fakescope.training.evaluation.measure import Rows, measure, out_of_fold
 
-TABLE = Path("/tmp/fs/aigen_union_table.npz")
+TABLE = Path(".cache/aigen_layers/union_table.npz")
 IMAGES = shared_dir() / "datasets" / "images"
 CACHE = cache_dir() / "aigen_layers"
 OUT_MD = Path(__file__).with_suffix(".md")
@@ -121,7 +122,29 @@ def log(*a):
     print(time.strftime("%H:%M:%S"), *a, flush=True)
 
 
+def union_table() -> dict:
+    """The AI-image union pool as `fakescope evaluate aigen`'s world study builds it, with the columns this
+    script reads: family, and the rows v2's recipe and the first v3 candidate train on / test."""
+    from fakescope.training.aigen.data import family
+    from fakescope.training.aigen.data.pool import pool_table
+    from fakescope.training.aigen.studies.world import training_mask, union_config
+    from fakescope.training.config import load_config, resolve_path
+
+    cfg = load_config("aigen")
+    t = pool_table(union_config(cfg), resolve_path(cfg["data"]["images"]), None)
+    t = {k: np.asarray(v) for k, v in t.items()}
+    t["family"] = np.array([family(s) if y else "real" for s, y in zip(t["system"], t["label"])], dtype=object)
+    t["v2_train"] = training_mask(t, cfg)
+    t["v2_testable"] = np.isin(t["source"], cfg["sources"])
+    t["v3_train"] = training_mask(t, {**cfg, **cfg["candidates"][0]})
+    return t
+
+
 def load_table() -> dict:
+    """The union table, built once from the aigen package and kept beside the features."""
+    if not TABLE.exists():
+        TABLE.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(TABLE, **union_table())
     with np.load(TABLE, allow_pickle=True) as z:
         return {k: z[k] for k in z.files}
 
@@ -511,7 +534,7 @@ def write_report(t, results, order, skipped, cost, args, seconds) -> None:
         "",
         "## Data",
         "",
-        f"Union table `/tmp/fs/aigen_union_table.npz`: {len(y)} rows; features computed for the {len(order)} rows any "
+        f"Union table `.cache/aigen_layers/union_table.npz`: {len(y)} rows; features computed for the {len(order)} rows any "
         f"metric reads (the {int(((t['source'] == 'sdfd_sd21') | (t['source'] == 'stylegan_faces')).sum())} face-fake "
         f"rows of sdfd_sd21 / stylegan_faces are in no pool and never testable); {len(skipped)} refused by the "
         "server's decode / min-side check" + (f" ({', '.join(skipped[:5])})" if skipped else "") + ".",
