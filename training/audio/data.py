@@ -16,7 +16,7 @@ import numpy as np
 
 from fakescope.server.media.decode import load_audio
 from fakescope.server.modelstore import sha256_file
-from fakescope.training.augment import audio as aug
+from fakescope.training.augment import audio as aug, rawboost
 from fakescope.training.cache import cached, key_of, pack_waves, unpack_waves
 from fakescope.training.config import resolve_path
 from fakescope.training.evaluation.folds import cloning_fold
@@ -36,9 +36,9 @@ FAMILY_RULES = (
 CLONING_FOLD = "2026-12-05 pages: real prompts vs their clones"
 # Codec variants by name (both classes alike, every clip): (codec, kb/s, the rate the encoder reads).
 CODEC_VARIANTS = {"mp3_24k": ("mp3", 64, 24000), "mp3_16k": ("mp3", 32, 16000), "mp3_44k": ("mp3", 128, 44100)}
-# Other named variants (both classes alike, every clip, seeded per clip): name -> training.augment.audio.rawboost
+# Other named variants (both classes alike, every clip, seeded per clip): name -> training.augment.rawboost
 # steps (RawBoost after Tak et al. 2022: convolutive, impulsive and stationary noise in series).
-RAWBOOST_VARIANTS = {"rawboost": aug.RAWBOOST_STEPS}
+RAWBOOST_VARIANTS = {"rawboost": rawboost.RAWBOOST_STEPS}
 
 
 def family_of(system: str) -> str:
@@ -152,7 +152,7 @@ class AudioData:
         if k in RAWBOOST_VARIANTS:
             steps = RAWBOOST_VARIANTS[k]
             return sum((unpack_waves(cached("audio_waves", self._key(part, f"{k}-{'+'.join(steps)}-seed{aug_seed}", "rawboost-v1"),
-                                            lambda part=part, off=off: pack_waves(aug.rawboost_batch(
+                                            lambda part=part, off=off: pack_waves(rawboost.rawboost_batch(
                                                 w[part], seed=aug_seed * 1000 + 900 + off, steps=steps))))
                         for off, (_, part) in enumerate(self._parts())), [])
         if isinstance(k, str):
