@@ -225,14 +225,16 @@ def limits(cfg: dict, res: dict) -> str:
             "hard by nature. A score is a hint to look closer, never proof.")
 
 
-def summary(res: dict) -> dict:
-    """What `fakescope evaluate aigen` has always printed beside the shared figures."""
+def summary(cfg: dict, res: dict) -> dict:
+    """What `fakescope evaluate aigen` has always printed beside the shared figures (no latency in smoke runs)."""
     o = res["own_folds"]
     lo = o["loso"]
-    return {"loso_mean_auc": round(lo["auc"]["mean"], 4), "loso_worst_auc": round(lo["auc"]["worst"], 4),
-            "v1_loso_mean_auc": lo["v1_auc"]["mean"], "shortcut_mean_auc": lo["shortcut_auc"]["mean"],
-            "ece_crossfit": res["calibration"]["ece_cross_fitted"], "p50_ms": round(res["latency"]["p50_ms"], 1),
-            "replaces_v1": o["replaces_v1"]}
+    out = {"loso_mean_auc": round(lo["auc"]["mean"], 4), "loso_worst_auc": round(lo["auc"]["worst"], 4),
+           "v1_loso_mean_auc": lo["v1_auc"]["mean"], "shortcut_mean_auc": lo["shortcut_auc"]["mean"],
+           "ece_crossfit": res["calibration"]["ece_cross_fitted"], "replaces_v1": o["replaces_v1"]}
+    if "latency" in res:
+        out["p50_ms"] = round(res["latency"]["p50_ms"], 1)
+    return out
 
 
 MODEL = Model(

@@ -226,7 +226,7 @@ def cloning_folds(data: AudioData, table: dict) -> list:
 class Context:
     """One evaluation's clips and where it writes (Model.load's ctx). `arrays`: per-clip scores one step hands
     to a later one (the collection folds' out-of-fold scores, the leave-one-source-out scores), kept out of
-    metrics.json; `res`: the evaluation's figures, for recipe.evaluate's return value."""
+    metrics.json."""
     data: AudioData
     smoke: bool
     variants: int
@@ -236,4 +236,3 @@ class Context:
     model_file: Path
     log: Callable = print
     arrays: dict = field(default_factory=dict)
-    res: dict = field(default_factory=dict)

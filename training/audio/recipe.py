@@ -70,26 +70,23 @@ def load(cfg: dict, smoke: bool, model_path=None, runs_dir=None, out_dir=None, l
 
 
 def evaluate(cfg: dict, smoke: bool = False, model_path=None, runs_dir=None, out_dir=None, log=print) -> dict:
-    """training.evaluation.run.evaluate(MODEL); a smoke run also writes its card (out_dir/card.md, the plots
-    beside it), which the framework leaves out of smoke runs. Returns the framework's figures + the
-    leave-one-source-out summary and the manifest's thresholds."""
+    """training.evaluation.run.evaluate(MODEL), reading and writing where the arguments say; a smoke run also
+    writes its card (out_dir/card.md, the plots beside it), which the framework leaves out of smoke runs."""
     limit_threads(cfg.get("threads", 2))
-    held: dict = {}
-
-    def load_here(c, s):
-        held["ctx"] = load(c, s, model_path, runs_dir, out_dir, log)
-        return held["ctx"]
-
-    model = dataclasses.replace(MODEL, load=load_here)
+    model = dataclasses.replace(MODEL, load=lambda c, s: load(c, s, model_path, runs_dir, out_dir, log))
     if smoke:
-        def smoke_card(c, ctx, res):
-            return str(card.write(model, c, ctx, res, ctx.card))
-        model = dataclasses.replace(model, studies=model.studies + (Study("smoke_card", smoke_card),))
-    out = run.evaluate(model, cfg, smoke, log)
-    ctx = held["ctx"]
-    h = ctx.res["sources"]["heads"][cfg["shipped"]]
-    return {**out, "card": out.get("card") or ctx.res["smoke_card"], "loso_mean_auc": round(h["mean"], 4),
-            "loso_worst_auc": round(h["worst"], 4), "thresholds": ctx.res["calibration"]["manifest_thresholds"]}
+        model = dataclasses.replace(model, studies=model.studies + (
+            Study("smoke_card", lambda c, ctx, res: str(card.write(model, c, ctx, res, ctx.card))),))
+    return run.evaluate(model, cfg, smoke, log)
+
+
+def summary(cfg: dict, res: dict) -> dict:
+    """Beside the shared figures: the shipped head's leave-one-source-out summary, the manifest's lines, and a
+    smoke run's card."""
+    h = res["sources"]["heads"][cfg["shipped"]]
+    out = {"loso_mean_auc": round(h["mean"], 4), "loso_worst_auc": round(h["worst"], 4),
+           "thresholds": res["calibration"]["manifest_thresholds"]}
+    return {**out, "card": res["smoke_card"]} if "smoke_card" in res else out
 
 
 def _depth(spec: dict) -> str:
@@ -205,4 +202,4 @@ MODEL = Model(
               "linear head)",
     load=load, rows=rows, statistics=statistics, calibrate=calibrate_model, describe=describe, publish=publish,
     limits=limits, seed=lambda cfg: cfg["seed"], studies=studies.STUDIES,
-    extra_folds=lambda cfg, ctx, table: cloning_folds(ctx.data, table))
+    summary=summary, extra_folds=lambda cfg, ctx, table: cloning_folds(ctx.data, table))

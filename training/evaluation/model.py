@@ -49,7 +49,8 @@ class Model:
     limits(cfg, res)            -> the card's "Limits" text
     extra_folds(cfg, ctx, tab)  -> folds of a kind only this model's data has (e.g. folds.cloning_fold)
     seed(cfg)                   -> the seed of folds and bootstrap
-    summary(res)                -> figures of its own that the command prints beside the shared ones
+    summary(cfg, res)           -> figures of its own that the command returns and prints beside the shared
+                                   ones (smoke runs too: only what their studies measured)
     """
     name: str
     title: str
@@ -68,4 +69,4 @@ class Model:
     extra_folds: Callable[[dict, Context, dict], list] = lambda cfg, ctx, table: []
     kinds: tuple = KINDS
     reproduce: tuple = field(default_factory=tuple)   # extra commands the card's "Reproduce" names
-    summary: Callable[[dict], dict] = lambda res: {}    # extra figures `fakescope evaluate` prints
+    summary: Callable[[dict, dict], dict] = lambda cfg, res: {}   # extra figures `fakescope evaluate` prints

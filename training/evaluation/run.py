@@ -41,10 +41,10 @@ def evaluate(model, cfg: dict, smoke: bool = False, log=print) -> dict:
         if (st.smoke or not smoke) and not st.after_publish:
             res[st.name] = st.run(cfg, ctx, res)
     h = res["fold_kinds"]["headline"]
-    summary = {"heldout_auc": h["mean"] and round(h["mean"], 4), "heldout_worst_auc": h["worst"] and round(h["worst"], 4),
+    shared = {"heldout_auc": h["mean"] and round(h["mean"], 4), "heldout_worst_auc": h["worst"] and round(h["worst"], 4),
                "heldout_kind": h["kind"], "ece_cross_fitted": round(res["calibration"]["ece_cross_fitted"], 4)}
     if smoke:  # measured, never published
-        return summary
+        return {**shared, **model.summary(cfg, res)}
     root = repo_root()
     entry = model.publish(cfg, ctx, res)
     res["content_roles"] = entry.get("content_roles")
@@ -55,4 +55,4 @@ def evaluate(model, cfg: dict, smoke: bool = False, log=print) -> dict:
     path = card.write(model, cfg, ctx, res, root / "models" / "cards" / model.card)
     publish.write_metrics_json(root / "runs" / cfg["name"] / "metrics.json",
                                {k: v for k, v in res.items() if k not in ("kept", "rows")})
-    return {**summary, **published, **model.summary(res), "card": str(path)}
+    return {**shared, **published, **model.summary(cfg, res), "card": str(path)}

@@ -86,7 +86,6 @@ def per_key(y, p, keys) -> list[dict]:
 def calibrate_model(cfg: dict, ctx, res: dict) -> dict:
     """Model.calibrate: the figures card.calibration_section documents, plus what the bands study and the
     manifest read (compared methods, bands, pooled figures). Writes runs/audio/oof.json."""
-    ctx.res = res   # the finished figures, for recipe.evaluate's return value
     o = out_of_fold(cfg, ctx.data, res["kept"])
     ctx.arrays["oof"] = o
     publish.write_metrics_json(ctx.runs / "oof.json", o["clips"])
